@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts and mentees"
+
+    def ready(self) -> None:
+        post_migrate.connect(_after_migrate, dispatch_uid="accounts.roles")
+
+
+def _after_migrate(sender, app_config=None, **kwargs) -> None:
+    """Keep the scheme admin group's permissions in step once every app has migrated."""
+    from accounts.roles import ensure_scheme_admin_group
+
+    if app_config is not None and app_config.label == "requests_app":
+        ensure_scheme_admin_group()

@@ -1,0 +1,49 @@
+"""The scheme admin group and its model permissions, kept in step on every migrate."""
+
+from django.contrib.auth.models import Group, Permission
+
+from accounts.rules import SCHEME_ADMIN_GROUP
+
+# What scheme admins may do, by app and model. Private mentor notes are absent
+# on purpose: nobody but the mentor ever reads them.
+SCHEME_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "accounts": {
+        "user": ("view", "add", "change"),
+        "menteeprofile": ("view", "change"),
+        "dataevent": ("view",),
+    },
+    "register": {
+        "grade": ("view", "add", "change", "delete"),
+        "school": ("view", "add", "change", "delete"),
+        "trust": ("view", "add", "change", "delete"),
+        "virtualplatform": ("view", "add", "change", "delete"),
+        "mentorprofile": ("view", "add", "change"),
+    },
+    "requests_app": {
+        "schemesettings": ("view", "change"),
+        "schemetext": ("view", "change"),
+        "nonworkingday": ("view", "add", "change", "delete"),
+        "mentoringrequest": ("view", "change"),
+        "partnership": ("view",),
+        "meeting": ("view",),
+        "extensionrequest": ("view", "change"),
+        "feedback": ("view",),
+        "waitinglistentry": ("view",),
+        "transition": ("view",),
+    },
+}
+
+
+def ensure_scheme_admin_group(**kwargs) -> Group:
+    group, _ = Group.objects.get_or_create(name=SCHEME_ADMIN_GROUP)
+    wanted = [
+        f"{action}_{model}"
+        for models in SCHEME_ADMIN_PERMISSIONS.values()
+        for model, actions in models.items()
+        for action in actions
+    ]
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=SCHEME_ADMIN_PERMISSIONS.keys(), codename__in=wanted
+    )
+    group.permissions.set(permissions)
+    return group

@@ -1,0 +1,18 @@
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def send_email(
+    *, to: list[str], subject: str, body: str, html: str = "", from_email: str | None = None
+) -> None:
+    """Send one message through the configured backend (anymail in production)."""
+    message = EmailMultiAlternatives(subject=subject, body=body, to=to, from_email=from_email)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()

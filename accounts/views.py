@@ -1,0 +1,21 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts.rules import is_mentee, is_mentor, is_scheme_admin
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Where everyone lands after logging in: what they can do next, by role."""
+    user = request.user
+    return render(
+        request,
+        "accounts/dashboard.jinja",
+        {
+            "is_mentee": is_mentee(user),
+            "is_mentor": is_mentor(user),
+            "is_scheme_admin": is_scheme_admin(user),
+            "mentor_profile": getattr(user, "mentor_profile", None),
+        },
+    )

@@ -1,0 +1,32 @@
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.schedules import crontab
+from django.conf import settings
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentoring.settings")
+
+app = Celery("mentoring")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job of the scheme, in one place.
+app.conf.beat_schedule = {
+    # Reject requests that passed their answer deadline; catches up after downtime.
+    "expire-overdue-requests": {
+        "task": "requests_app.tasks.expire_overdue_requests",
+        "schedule": crontab(minute="*/15"),
+    },
+}
+
+
+@app.on_after_configure.connect
+def make_filesystem_broker_folders(sender, **kwargs):
+    """The filesystem transport needs its folders to exist before it starts."""
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder"):
+        if key in options:
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+    if not getattr(settings, "REDIS_URL", ""):
+        Path(settings.CELERY_DATA_DIR).mkdir(parents=True, exist_ok=True)

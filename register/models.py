@@ -1,0 +1,221 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from register.fields import FlagsField
+
+
+class ReferenceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class ReferenceData(models.Model):
+    """A short list an admin keeps: grades, schools, trusts, virtual platforms."""
+
+    name = models.CharField(max_length=120, unique=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Untick to stop offering it in forms without losing history."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lists are shown in this order, then by name."
+    )
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Grade(ReferenceData):
+    class Meta(ReferenceData.Meta):
+        pass
+
+
+class School(ReferenceData):
+    """A specialty school, for example the School of Surgery."""
+
+    class Meta(ReferenceData.Meta):
+        pass
+
+
+class Trust(ReferenceData):
+    region = models.CharField(
+        max_length=80, blank=True, help_text="Used to suggest mentors nearby."
+    )
+
+    class Meta(ReferenceData.Meta):
+        pass
+
+
+class VirtualPlatform(ReferenceData):
+    class Meta(ReferenceData.Meta):
+        pass
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 1, "Monday"
+    TUESDAY = 2, "Tuesday"
+    WEDNESDAY = 4, "Wednesday"
+    THURSDAY = 8, "Thursday"
+    FRIDAY = 16, "Friday"
+    SATURDAY = 32, "Saturday"
+    SUNDAY = 64, "Sunday"
+
+
+class TimeOfDay(models.IntegerChoices):
+    MORNING = 1, "Mornings"
+    AFTERNOON = 2, "Afternoons"
+    EVENING = 4, "Evenings"
+
+
+class Gender(models.TextChoices):
+    WOMAN = "woman", "Woman"
+    MAN = "man", "Man"
+    NON_BINARY = "non_binary", "Non-binary"
+    OTHER = "other", "Described in another way"
+    NOT_SAID = "not_said", "Prefer not to say"
+
+
+class MentorStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for review"
+    PUBLISHED = "published", "Published on the register"
+    RETIRED = "retired", "Retired"
+
+
+class MentorProfileQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=MentorStatus.PUBLISHED)
+
+
+def photo_path(instance: "MentorProfile", filename: str) -> str:
+    return f"mentors/{filename}"
+
+
+class MentorProfile(models.Model):
+    """A peer mentor's bio on the register, and the mentor role of a user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mentor_profile",
+        help_text="The login, once one has been issued.",
+    )
+    status = models.CharField(
+        max_length=16, choices=MentorStatus.choices, default=MentorStatus.DRAFT
+    )
+
+    # About me
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    email = models.EmailField(
+        help_text="Where the scheme writes to the mentor; also matches rows in a bulk upload."
+    )
+    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="mentors")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="mentors")
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="mentors")
+    gender = models.CharField(max_length=16, choices=Gender.choices, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    photo = models.ImageField(upload_to=photo_path, blank=True, help_text="Square, 480 pixels.")
+    photo_thumbnail = models.ImageField(
+        upload_to=photo_path, blank=True, help_text="Square, 160 pixels, for lists."
+    )
+
+    # Experience
+    supportt_experience = models.TextField(
+        "experience of returning to training", blank=True,
+        help_text="Their own experience of supported return to training.",
+    )
+    time_away_experience = models.TextField("experience of time away from training", blank=True)
+    motivation = models.TextField("why they became a peer mentor", blank=True)
+    interests = models.TextField("interests and hobbies", blank=True)
+
+    # Availability
+    available_days = FlagsField(choices=Weekday.choices, default=0, blank=True)
+    available_times = FlagsField(choices=TimeOfDay.choices, default=0, blank=True)
+    availability_notes = models.TextField(
+        "other restrictions on availability", blank=True
+    )
+
+    # How we can meet
+    meets_face_to_face = models.BooleanField(default=False)
+    face_to_face_location = models.CharField(
+        max_length=200, blank=True, help_text="Town or hospital where they can meet in person."
+    )
+    meets_virtually = models.BooleanField(default=True)
+    virtual_platforms = models.ManyToManyField(VirtualPlatform, blank=True)
+
+    # Contact (shown to a mentee only once a request is accepted)
+    contact_email = models.EmailField(blank=True, help_text="Leave blank to use the email above.")
+    contact_phone = models.CharField(max_length=40, blank=True)
+    contact_notes = models.CharField(
+        "preferred way to be contacted", max_length=200, blank=True
+    )
+
+    # Taking requests
+    capacity = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MaxValueValidator(10)],
+        help_text="How many mentees at once. A full mentor takes no new requests.",
+    )
+    is_paused = models.BooleanField(
+        default=False, help_text="A paused mentor stays on the register but takes no requests."
+    )
+
+    # Register admin
+    register_consent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the mentor agreed to appear on the register."
+    )
+    framework_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the mentor confirmed the ethical framework."
+    )
+    invited_at = models.DateTimeField(null=True, blank=True)
+    invitation_nonce = models.CharField(
+        max_length=32, blank=True, help_text="Changes on each invitation so older links stop working."
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MentorProfileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="mentor_email_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(capacity__lte=10), name="mentor_capacity_at_most_10"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(available_days__gte=0, available_days__lt=128),
+                name="mentor_available_days_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(available_times__gte=0, available_times__lt=8),
+                name="mentor_available_times_valid",
+            ),
+        ]
+        indexes = [
+            # The register lists published mentors by name.
+            models.Index(
+                fields=["last_name", "first_name"],
+                condition=models.Q(status="published"),
+                name="mentor_published_by_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

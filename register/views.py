@@ -1,0 +1,54 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from accounts.rules import is_mentee, is_scheme_admin
+from register.models import MentorProfile
+from register.texts import get_scheme_text
+
+PHOTO_CONTENT_TYPE = "image/jpeg"  # every stored photo is re-encoded as JPEG
+
+
+@login_not_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "register/home.jinja",
+        {"intro": get_scheme_text("home"), "how_it_works": get_scheme_text("how-it-works")},
+    )
+
+
+@require_GET
+def photo(request: HttpRequest, pk: int, size: str) -> FileResponse:
+    """A mentor's photo: for logged-in mentees and admins (published bios) and its owner.
+
+    Photos are private data, so they are never served straight from the media folder.
+    """
+    mentor = get_object_or_404(MentorProfile, pk=pk)
+    user = request.user
+    is_own = mentor.user_id is not None and mentor.user_id == user.pk
+    may_see = is_own or is_scheme_admin(user) or (is_mentee(user) and mentor.status == "published")
+    field = {"small": mentor.photo_thumbnail, "large": mentor.photo}.get(size)
+    if not may_see or not field:
+        raise Http404("No such photo.")
+    response = FileResponse(field.open("rb"), content_type=PHOTO_CONTENT_TYPE)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@login_not_required
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "errors/404.jinja", status=404)
+
+
+@login_not_required
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "errors/403.jinja", status=403)
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.jinja", status=500)

@@ -1,0 +1,521 @@
+"""Requests, partnerships, meetings and everything around them.
+
+Statuses are only ever changed by functions in requests_app.workflow.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+# --- Scheme rules -----------------------------------------------------------
+
+
+class MatchingMode(models.TextChoices):
+    SELF_SELECT = "self_select", "Mentees choose their mentor from the register"
+    ADMIN_PROPOSES = "admin_proposes", "The scheme team proposes a match"
+
+
+class SchemeSettings(models.Model):
+    """The scheme's rules, one row, edited by admins. Defaults are the SuppoRTT scheme's."""
+
+    scheme_name = models.CharField(max_length=120, default="SuppoRTT peer mentoring")
+    inbox_email = models.EmailField(
+        default="supportt-inbox@example.nhs.uk",
+        help_text="The scheme team's inbox: told of submissions, expiries and cancellations.",
+    )
+    response_working_days = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Working days a mentor has to answer a request before it is rejected.",
+    )
+    reminder_working_days_left = models.PositiveSmallIntegerField(
+        default=2, help_text="Remind the mentor when this many working days are left."
+    )
+    sessions_per_partnership = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )
+    partnership_months = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="Months from the start of a partnership in which sessions are taken.",
+    )
+    extension_sessions = models.PositiveSmallIntegerField(
+        default=4, help_text="Sessions added when an admin approves an extension."
+    )
+    cancellation_notice_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="A meeting cancelled with less notice is recorded as late."
+    )
+    pending_requests_per_mentee = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(1)],
+        help_text="Open requests a mentee may have at once (the database allows one).",
+    )
+    default_mentor_capacity = models.PositiveSmallIntegerField(
+        default=2, validators=[MaxValueValidator(10)]
+    )
+    matching_mode = models.CharField(
+        max_length=16, choices=MatchingMode.choices, default=MatchingMode.SELF_SELECT
+    )
+    feedback_midpoint = models.BooleanField(
+        default=True, help_text="Ask both sides for feedback half-way through."
+    )
+    feedback_end = models.BooleanField(default=True, help_text="Ask both sides at the end.")
+    bio_submission_deadline = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day mentors can submit a bio through the public form. Blank: closed.",
+    )
+    bio_changes_need_review = models.BooleanField(
+        default=False,
+        help_text="If ticked, a mentor's edits to a published bio wait for an admin to publish.",
+    )
+    data_retention_months = models.PositiveSmallIntegerField(
+        default=24, help_text="Accounts inactive for longer are anonymised."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "scheme settings"
+        verbose_name_plural = "scheme settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="scheme_settings_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return "Scheme settings"
+
+    @classmethod
+    def load(cls) -> "SchemeSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class SchemeText(models.Model):
+    """A text the scheme owns (home page, ethical framework, agreement points...).
+
+    Written in a small subset of Markdown (paragraphs, headings, lists, links);
+    rendered escaped, so no HTML from the database reaches a page.
+    """
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=150)
+    body = models.TextField(
+        help_text="Blank line between paragraphs; '## ' starts a heading; '- ' a bullet."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NonWorkingDay(models.Model):
+    """A day the scheme is closed (besides weekends and England and Wales bank holidays)."""
+
+    date = models.DateField(unique=True)
+    description = models.CharField(max_length=120, help_text="For example: Christmas closure.")
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %B %Y} ({self.description})"
+
+
+# --- Requests ---------------------------------------------------------------
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Declined by the mentor"
+    EXPIRED = "expired", "Not answered in time"
+    WITHDRAWN = "withdrawn", "Withdrawn by the mentee"
+    CANCELLED = "cancelled", "Cancelled by the scheme team"
+
+
+class DeclineReason(models.TextChoices):
+    AT_CAPACITY = "at_capacity", "I have no space for another mentee"
+    AVAILABILITY = "availability", "My availability does not fit"
+    BETTER_FIT = "better_fit", "Someone else would suit you better"
+    OTHER = "other", "Another reason"
+
+
+class MeetingMode(models.TextChoices):
+    FACE_TO_FACE = "face_to_face", "Face to face"
+    VIDEO = "video", "Video call"
+    PHONE = "phone", "Phone call"
+
+
+class MentoringRequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(state=RequestState.PENDING)
+
+    def overdue(self, now):
+        return self.filter(response_deadline__lt=now)
+
+
+class MentoringRequest(models.Model):
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentoring_requests"
+    )
+    mentor = models.ForeignKey(
+        "register.MentorProfile", on_delete=models.PROTECT, related_name="requests"
+    )
+    state = models.CharField(
+        max_length=16, choices=RequestState.choices, default=RequestState.PENDING
+    )
+    message = models.TextField(
+        "what the mentee would like to talk about", blank=True, max_length=2000
+    )
+    preferred_mode = models.CharField(max_length=16, choices=MeetingMode.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    response_deadline = models.DateTimeField(
+        help_text="End of the last working day on which the mentor can answer."
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the system decided (an expired request).",
+    )
+    decline_reason = models.CharField(max_length=16, choices=DeclineReason.choices, blank=True)
+    response_message = models.TextField("note to the other side", blank=True, max_length=2000)
+
+    objects = MentoringRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentee"],
+                condition=Q(state="pending"),
+                name="one_pending_request_per_mentee",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending") | Q(answered_at__isnull=False),
+                name="request_answered_has_time",
+            ),
+        ]
+        indexes = [
+            # Serves the expiry job and the reminder job: pending requests by deadline.
+            models.Index(
+                fields=["response_deadline"],
+                condition=Q(state="pending"),
+                name="request_pending_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request #{self.pk} to {self.mentor}"
+
+
+# --- Partnerships -------------------------------------------------------------
+
+
+class PartnershipState(models.TextChoices):
+    AGREEMENT_PENDING = "agreement_pending", "Agreement to confirm"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    ENDED_EARLY = "ended_early", "Ended early"
+
+
+OPEN_PARTNERSHIP_STATES = [PartnershipState.AGREEMENT_PENDING, PartnershipState.ACTIVE]
+
+
+class EndReason(models.TextChoices):
+    NO_CLICK = "no_click", "We don't click"
+    CIRCUMSTANCES = "circumstances", "Circumstances changed"
+    OTHER = "other", "Another reason"
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_PARTNERSHIP_STATES)
+
+
+class Partnership(models.Model):
+    request = models.OneToOneField(
+        MentoringRequest, on_delete=models.PROTECT, related_name="partnership"
+    )
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnerships"
+    )
+    mentor = models.ForeignKey(
+        "register.MentorProfile", on_delete=models.PROTECT, related_name="partnerships"
+    )
+    state = models.CharField(
+        max_length=20,
+        choices=PartnershipState.choices,
+        default=PartnershipState.AGREEMENT_PENDING,
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    window_ends_on = models.DateField(help_text="Sessions are taken up to this date.")
+    sessions_allowed = models.PositiveSmallIntegerField(default=4)
+    mentee_confirmed_at = models.DateTimeField(null=True, blank=True)
+    mentor_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Arrangements agreed at the contracting conversation.
+    usual_length_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    frequency = models.CharField(max_length=80, blank=True)
+    usual_mode = models.CharField(max_length=16, choices=MeetingMode.choices, blank=True)
+    contact_boundaries = models.TextField(blank=True, max_length=1000)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
+    end_note = models.TextField(
+        blank=True, max_length=2000, help_text="For the scheme team only; never shown to the other side."
+    )
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentee"],
+                condition=Q(state__in=["agreement_pending", "active"]),
+                name="one_open_partnership_per_mentee",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["agreement_pending", "active"])
+                | Q(ended_at__isnull=False),
+                name="partnership_ended_has_time",
+            ),
+        ]
+        indexes = [
+            # Serves mentor load (open partnerships per mentor) and the completion job.
+            models.Index(
+                fields=["mentor"],
+                condition=Q(state__in=["agreement_pending", "active"]),
+                name="partnership_open_by_mentor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Partnership #{self.pk}: {self.mentor} and {self.mentee}"
+
+
+class MeetingState(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Meeting(models.Model):
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="meetings")
+    state = models.CharField(
+        max_length=16, choices=MeetingState.choices, default=MeetingState.PLANNED
+    )
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(15), MaxValueValidator(240)]
+    )
+    mode = models.CharField(max_length=16, choices=MeetingMode.choices)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    planned_at = models.DateTimeField(default=timezone.now)
+    held_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancellation_reason = models.CharField(max_length=300, blank=True)
+    cancelled_late = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="cancelled") | Q(cancelled_at__isnull=False),
+                name="meeting_cancelled_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Meeting {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", "Waiting for the scheme team"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+
+
+class ExtensionRequest(models.Model):
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(max_length=1000)
+    state = models.CharField(
+        max_length=16, choices=ExtensionState.choices, default=ExtensionState.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sessions_added = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership"],
+                condition=Q(state="pending"),
+                name="one_pending_extension_per_partnership",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Extension for partnership #{self.partnership_id}"
+
+
+class FeedbackStage(models.TextChoices):
+    MIDPOINT = "midpoint", "Mid-point"
+    END = "end", "End"
+
+
+class Feedback(models.Model):
+    """A survey about the scheme: read by admins, never by the other side."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="feedback")
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    respondent_role = models.CharField(
+        max_length=8, choices=[("mentee", "Mentee"), ("mentor", "Mentor")]
+    )
+    stage = models.CharField(max_length=8, choices=FeedbackStage.choices)
+    requested_at = models.DateTimeField(default=timezone.now)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    rating_overall = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_felt_heard = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_would_recommend = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "respondent_role", "stage"],
+                name="feedback_once_per_side_and_stage",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(rating_overall__isnull=True)
+                    | Q(rating_overall__gte=1, rating_overall__lte=5)
+                )
+                & (
+                    Q(rating_felt_heard__isnull=True)
+                    | Q(rating_felt_heard__gte=1, rating_felt_heard__lte=5)
+                )
+                & (
+                    Q(rating_would_recommend__isnull=True)
+                    | Q(rating_would_recommend__gte=1, rating_would_recommend__lte=5)
+                ),
+                name="feedback_ratings_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} feedback from the {self.respondent_role}"
+
+
+class MentorNote(models.Model):
+    """A mentor's private note, encrypted at rest and destroyed when the partnership ends."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="notes")
+    ciphertext = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Private note #{self.pk}"
+
+
+class WaitingListEntry(models.Model):
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waiting_list_entries"
+    )
+    mentor = models.ForeignKey(
+        "register.MentorProfile", on_delete=models.CASCADE, related_name="waiting_list"
+    )
+    joined_at = models.DateTimeField(default=timezone.now)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentee", "mentor"],
+                condition=Q(left_at__isnull=True),
+                name="one_waiting_place_per_mentee_and_mentor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentee} waiting for {self.mentor}"
+
+
+class Transition(models.Model):
+    """History: every change of state of a request, partnership or meeting."""
+
+    request = models.ForeignKey(
+        MentoringRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="history"
+    )
+    partnership = models.ForeignKey(
+        Partnership, null=True, blank=True, on_delete=models.CASCADE, related_name="history"
+    )
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="history"
+    )
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the system made the change.",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(request__isnull=False, partnership__isnull=True, meeting__isnull=True)
+                    | Q(request__isnull=True, partnership__isnull=False, meeting__isnull=True)
+                    | Q(request__isnull=True, partnership__isnull=True, meeting__isnull=False)
+                ),
+                name="transition_has_exactly_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '-'} → {self.to_state}"
