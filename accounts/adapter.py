@@ -12,7 +12,11 @@ class AccountAdapter(DefaultAccountAdapter):
         """allauth's messages (verification, password reset) go through our queue too."""
         message = self.render_mail(template_prefix, email, context)
         html = next(
-            (content for content, mime in getattr(message, "alternatives", []) if mime == "text/html"),
+            (
+                content
+                for content, mime in getattr(message, "alternatives", [])
+                if mime == "text/html"
+            ),
             "",
         )
         queue_email(to=list(message.to), subject=message.subject, body=message.body, html=html)

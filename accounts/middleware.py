@@ -17,8 +17,6 @@ class AdminTwoFactorMiddleware:
             and request.user.is_authenticated
             and admin_needs_two_factor(request.user)
         ):
-            messages.info(
-                request, "Set up two-factor authentication before using the admin site."
-            )
+            messages.info(request, "Set up two-factor authentication before using the admin site.")
             return redirect("mfa_activate_totp")
         return self.get_response(request)

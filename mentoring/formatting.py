@@ -50,4 +50,6 @@ def long_date(value: datetime.date | datetime.datetime | None) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date()
-    return format_html("{} {} {} {}", value.strftime("%A"), value.day, value.strftime("%B"), value.year)
+    return format_html(
+        "{} {} {} {}", value.strftime("%A"), value.day, value.strftime("%B"), value.year
+    )

@@ -15,7 +15,8 @@ def url(name: str, *args, **kwargs) -> str:
 
 def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
-    env = Environment(**options, extensions=["jinja2.ext.do"])
+    options["autoescape"] = True
+    env = Environment(**options, extensions=["jinja2.ext.do"])  # noqa: S701 - autoescape is on
     env.loader = ChoiceLoader(
         [
             env.loader,

@@ -11,7 +11,9 @@ from register import views as register_views
 def admin_login(request):
     """Admin logs in through the same page as everyone (rate limits, two-factor)."""
     target = request.GET.get("next", "/admin/")
-    return redirect(f"/accounts/login/?next={target}" if target.startswith("/") else "/accounts/login/")
+    return redirect(
+        f"/accounts/login/?next={target}" if target.startswith("/") else "/accounts/login/"
+    )
 
 
 urlpatterns = [

@@ -131,7 +131,8 @@ class MentorProfile(models.Model):
 
     # Experience
     supportt_experience = models.TextField(
-        "experience of returning to training", blank=True,
+        "experience of returning to training",
+        blank=True,
         help_text="Their own experience of supported return to training.",
     )
     time_away_experience = models.TextField("experience of time away from training", blank=True)
@@ -141,9 +142,7 @@ class MentorProfile(models.Model):
     # Availability
     available_days = FlagsField(choices=Weekday.choices, default=0, blank=True)
     available_times = FlagsField(choices=TimeOfDay.choices, default=0, blank=True)
-    availability_notes = models.TextField(
-        "other restrictions on availability", blank=True
-    )
+    availability_notes = models.TextField("other restrictions on availability", blank=True)
 
     # How we can meet
     meets_face_to_face = models.BooleanField(default=False)
@@ -156,9 +155,7 @@ class MentorProfile(models.Model):
     # Contact (shown to a mentee only once a request is accepted)
     contact_email = models.EmailField(blank=True, help_text="Leave blank to use the email above.")
     contact_phone = models.CharField(max_length=40, blank=True)
-    contact_notes = models.CharField(
-        "preferred way to be contacted", max_length=200, blank=True
-    )
+    contact_notes = models.CharField("preferred way to be contacted", max_length=200, blank=True)
 
     # Taking requests
     capacity = models.PositiveSmallIntegerField(
@@ -179,7 +176,9 @@ class MentorProfile(models.Model):
     )
     invited_at = models.DateTimeField(null=True, blank=True)
     invitation_nonce = models.CharField(
-        max_length=32, blank=True, help_text="Changes on each invitation so older links stop working."
+        max_length=32,
+        blank=True,
+        help_text="Changes on each invitation so older links stop working.",
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -269,12 +269,17 @@ class Partnership(models.Model):
     contact_boundaries = models.TextField(blank=True, max_length=1000)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
     end_note = models.TextField(
-        blank=True, max_length=2000, help_text="For the scheme team only; never shown to the other side."
+        blank=True,
+        max_length=2000,
+        help_text="For the scheme team only; never shown to the other side.",
     )
 
     objects = PartnershipQuerySet.as_manager()
@@ -288,8 +293,7 @@ class Partnership(models.Model):
                 name="one_open_partnership_per_mentee",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["agreement_pending", "active"])
-                | Q(ended_at__isnull=False),
+                condition=Q(state__in=["agreement_pending", "active"]) | Q(ended_at__isnull=False),
                 name="partnership_ended_has_time",
             ),
         ]
@@ -329,7 +333,10 @@ class Meeting(models.Model):
     held_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     cancellation_reason = models.CharField(max_length=300, blank=True)
@@ -368,7 +375,10 @@ class ExtensionRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     sessions_added = models.PositiveSmallIntegerField(default=0)
@@ -419,8 +429,7 @@ class Feedback(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(rating_overall__isnull=True)
-                    | Q(rating_overall__gte=1, rating_overall__lte=5)
+                    Q(rating_overall__isnull=True) | Q(rating_overall__gte=1, rating_overall__lte=5)
                 )
                 & (
                     Q(rating_felt_heard__isnull=True)

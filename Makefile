@@ -1,0 +1,53 @@
+# Two commands do everything on a fresh machine with Python 3.11, Node and make:
+#   make run    the app with demo data at http://127.0.0.1:8000 (plus a Celery worker and beat)
+#   make test   the whole test suite
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DEV_ENV := DEBUG=true
+
+.PHONY: run test install frontend lint format check migrations bench-search bench-expiry bench-import clean
+
+run: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	@echo
+	@echo "Serving at http://127.0.0.1:8000 (Ctrl+C stops the web server, worker and beat)"
+	$(DEV_ENV) $(BIN)/honcho -f Procfile.dev start
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed static/dist/css/main.css
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+static/dist/css/main.css: node_modules/.installed static/scss/main.scss scripts/build-frontend.mjs
+	npm run build
+
+frontend: static/dist/css/main.css
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Fails when a model change has no migration.
+migrations: install
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+check: lint migrations
+	$(DEV_ENV) $(BIN)/python manage.py check
+
+clean:
+	rm -rf $(VENV) node_modules static/dist staticfiles var db.sqlite3

@@ -1,0 +1,127 @@
+"""Shared fixtures: a quiet, self-contained environment, named people, and a browser."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGE_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(autouse=True)
+def _test_environment(settings, tmp_path):
+    """Eager Celery, mail kept in memory, media in a temporary folder, an empty cache."""
+    from mentoring import celery_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
+    # The Celery app read its configuration at import time: switch the app itself.
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # allauth keeps its rate limits in the cache.
+    cache.clear()
+    yield
+    cache.clear()
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+
+
+# --- People -------------------------------------------------------------------
+
+
+@pytest.fixture
+def mentee(db):
+    """A verified user with a mentee profile."""
+    from tests.factories import MenteeProfileFactory, UserFactory
+
+    user = UserFactory(verified=True, email="mentee@example.nhs.uk")
+    MenteeProfileFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def other_mentee(db):
+    from tests.factories import MenteeProfileFactory, UserFactory
+
+    user = UserFactory(verified=True, email="other.mentee@example.nhs.uk")
+    MenteeProfileFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def mentor(db):
+    """A verified user whose mentor bio is published on the register."""
+    from register.models import MentorStatus
+    from tests.factories import MentorProfileFactory, UserFactory
+
+    user = UserFactory(verified=True, email="mentor@example.nhs.uk")
+    MentorProfileFactory(user=user, email=user.email, status=MentorStatus.PUBLISHED)
+    return user
+
+
+@pytest.fixture
+def other_mentor(db):
+    from register.models import MentorStatus
+    from tests.factories import MentorProfileFactory, UserFactory
+
+    user = UserFactory(verified=True, email="other.mentor@example.nhs.uk")
+    MentorProfileFactory(user=user, email=user.email, status=MentorStatus.PUBLISHED)
+    return user
+
+
+@pytest.fixture
+def scheme_admin(db):
+    """Staff in the Scheme admins group."""
+    from tests.factories import SchemeAdminFactory
+
+    return SchemeAdminFactory(email="scheme.admin@example.nhs.uk")
+
+
+# --- Browser ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = "Browser tests need Debian's Chromium: sudo apt-get install -y chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context for each test, pointed at the live server."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
