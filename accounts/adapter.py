@@ -5,6 +5,14 @@ from accounts.email import queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": "Enter the email address and password you registered with.",
+        "too_many_login_attempts": (
+            "You have tried to log in too many times. Wait a few minutes, then try again."
+        ),
+    }
+
     def get_from_email(self) -> str:
         return settings.DEFAULT_FROM_EMAIL
 

@@ -18,6 +18,11 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.expire_overdue_requests",
         "schedule": crontab(minute="*/15"),
     },
+    # Remind mentors of requests with 2 working days left; hourly so it is sent in the day.
+    "remind-mentors": {
+        "task": "requests_app.tasks.remind_mentors",
+        "schedule": crontab(minute=5),
+    },
 }
 
 

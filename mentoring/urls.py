@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import include, path
+from django.urls import include, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from accounts import views as account_views
 from register import views as register_views
@@ -10,10 +12,14 @@ from register import views as register_views
 @login_not_required
 def admin_login(request):
     """Admin logs in through the same page as everyone (rate limits, two-factor)."""
+    if request.user.is_authenticated:
+        raise PermissionDenied  # logged in but not staff: a 403, not a login loop
     target = request.GET.get("next", "/admin/")
-    return redirect(
-        f"/accounts/login/?next={target}" if target.startswith("/") else "/accounts/login/"
-    )
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/admin/"
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
 
 
 urlpatterns = [

@@ -45,3 +45,13 @@ def get_scheme_text(slug: str) -> Text:
     if stored is not None:
         return Text(title=stored.title, body=stored.body)
     return DEFAULT_TEXTS[slug]
+
+
+def ensure_default_texts() -> None:
+    """Give admins a row to edit for every scheme text; never overwrite their wording."""
+    existing = set(SchemeText.objects.values_list("slug", flat=True))
+    SchemeText.objects.bulk_create(
+        SchemeText(slug=slug, title=text.title, body=text.body)
+        for slug, text in DEFAULT_TEXTS.items()
+        if slug not in existing
+    )

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from accounts.rules import is_mentee, is_scheme_admin
 from register.models import MentorProfile
@@ -11,7 +11,7 @@ PHOTO_CONTENT_TYPE = "image/jpeg"  # every stored photo is re-encoded as JPEG
 
 
 @login_not_required
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def photo(request: HttpRequest, pk: int, size: str) -> FileResponse:
     """A mentor's photo: for logged-in mentees and admins (published bios) and its owner.
 

@@ -1,11 +1,25 @@
-"""Celery tasks: thin adapters that call one function and own the retries."""
+"""Celery tasks: thin adapters that take ids, call one function and own the retries."""
 
 from celery import shared_task
+
+from requests_app import workflow
 
 
 @shared_task
 def expire_overdue_requests() -> int:
-    """Reject pending requests whose answer deadline has passed."""
-    from requests_app import workflow
-
     return workflow.expire_overdue_requests()
+
+
+@shared_task
+def remind_mentors() -> int:
+    return workflow.remind_mentors()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def send_expiry_emails(request_ids: list[int]) -> None:
+    workflow.send_expiry_emails(request_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def send_reminder_emails(request_ids: list[int]) -> None:
+    workflow.send_reminder_emails(request_ids)

@@ -1,10 +1,14 @@
-"""Shared fixtures: a quiet, self-contained environment, named people, and a browser."""
+"""Shared fixtures: a quiet, self-contained environment, named people, and a browser.
+
+Every persona's password is tests.factories.TEST_PASSWORD.
+"""
 
 import os
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -18,6 +22,18 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PAGE_TIMEOUT_MS = 10_000
+STATIC_CSS = Path(__file__).resolve().parent.parent / "static" / "dist" / "css" / "main.css"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _empty_static_root(tmp_path_factory):
+    """An existing STATIC_ROOT, so WhiteNoise does not warn that it is missing.
+
+    Session-wide, because the live server builds its middleware once, before any
+    test's own settings apply. Static files come from the finders (static/dist/).
+    """
+    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("staticfiles")):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +48,8 @@ def _test_environment(settings, tmp_path):
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
 
+    # Fast hashing: every factory user has a password.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
@@ -71,21 +89,23 @@ def other_mentee(db):
 def mentor(db):
     """A verified user whose mentor bio is published on the register."""
     from register.models import MentorStatus
-    from tests.factories import MentorProfileFactory, UserFactory
+    from tests.factories import MentorProfileFactory
 
-    user = UserFactory(verified=True, email="mentor@example.nhs.uk")
-    MentorProfileFactory(user=user, email=user.email, status=MentorStatus.PUBLISHED)
-    return user
+    profile = MentorProfileFactory(
+        with_login=True, email="mentor@example.nhs.uk", status=MentorStatus.PUBLISHED
+    )
+    return profile.user
 
 
 @pytest.fixture
 def other_mentor(db):
     from register.models import MentorStatus
-    from tests.factories import MentorProfileFactory, UserFactory
+    from tests.factories import MentorProfileFactory
 
-    user = UserFactory(verified=True, email="other.mentor@example.nhs.uk")
-    MentorProfileFactory(user=user, email=user.email, status=MentorStatus.PUBLISHED)
-    return user
+    profile = MentorProfileFactory(
+        with_login=True, email="other.mentor@example.nhs.uk", status=MentorStatus.PUBLISHED
+    )
+    return profile.user
 
 
 @pytest.fixture
@@ -106,6 +126,8 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
+    if not STATIC_CSS.exists():
+        pytest.fail(f"{STATIC_CSS} is missing: run npm ci && npm run build", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
@@ -125,3 +147,17 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- CI runs everything ---------------------------------------------------------
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI (CI set) a skipped test fails the run: nothing may be left out there."""
+    if not os.environ.get("CI"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"CI: {skipped} test(s) were skipped; failing the run.", red=True)
+        session.exitstatus = 1

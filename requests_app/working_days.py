@@ -1,0 +1,87 @@
+"""Working days: Monday to Friday, less England and Wales bank holidays and closure days.
+
+Bank holidays come from the `holidays` package (England's calendar, which
+Wales shares), including substitute days when a holiday falls at a weekend.
+Closure days are the NonWorkingDay rows admins enter.
+"""
+
+import datetime
+from collections.abc import Iterable
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from requests_app.models import NonWorkingDay
+
+LONDON = ZoneInfo("Europe/London")
+# Look this far ahead for the deadline; far more than any setting allows.
+_MAX_SPAN_DAYS = 400
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[datetime.date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def _closures(start: datetime.date, end: datetime.date) -> set[datetime.date]:
+    return set(
+        NonWorkingDay.objects.filter(date__gte=start, date__lte=end).values_list("date", flat=True)
+    )
+
+
+def is_working_day(day: datetime.date, closures: Iterable[datetime.date] = ()) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year) and day not in closures
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The date that is `days` working days after `start`; `start` itself never counts.
+
+    add_working_days(Friday, 1) is the next Monday (or Tuesday after a bank
+    holiday Monday). With days=0 the answer is `start`.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    closures = _closures(start, start + datetime.timedelta(days=_MAX_SPAN_DAYS))
+    day = start
+    counted = 0
+    while counted < days:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day, closures):
+            counted += 1
+    return day
+
+
+def count_working_days(start: datetime.date, end: datetime.date) -> int:
+    """Working days after `start` up to and including `end` (0 when end <= start)."""
+    if end <= start:
+        return 0
+    closures = _closures(start, end)
+    total = 0
+    day = start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day, closures):
+            total += 1
+    return total
+
+
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """23:59:59 on `day`, London time (BST or GMT as the date has it)."""
+    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=LONDON)
+
+
+def response_deadline(sent_at: datetime.datetime, working_days: int) -> datetime.datetime:
+    """A request sent at any day or hour is due at the end of the Nth working day after
+    the (London) day it was sent."""
+    sent_day = sent_at.astimezone(LONDON).date()
+    return end_of_day(add_working_days(sent_day, working_days))
+
+
+def working_days_left(deadline: datetime.datetime, now: datetime.datetime) -> int:
+    """Working days still to come before the deadline, counting today if it is one."""
+    today = now.astimezone(LONDON).date()
+    last = deadline.astimezone(LONDON).date()
+    if last < today:
+        return 0
+    return count_working_days(today - datetime.timedelta(days=1), last)

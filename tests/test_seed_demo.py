@@ -1,0 +1,137 @@
+"""manage.py seed_demo: demo mentors with headshots, three logins, safe to run twice."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from PIL import Image
+
+from accounts.rules import is_mentee, is_mentor, is_scheme_admin
+from register import demo
+from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
+
+pytestmark = pytest.mark.django_db
+
+LOGINS = [demo.MENTEE_EMAIL, demo.MENTOR_EMAIL, demo.ADMIN_EMAIL]
+
+
+@pytest.fixture
+def media(settings, tmp_path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "demo-media"
+    # Hashing the demo password at full strength six times would be the slowest part.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return settings.MEDIA_ROOT
+
+
+def seed(mentors: int = 5) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", mentors=mentors, stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+def photo_files(media: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(media.rglob("*.jpg"))}
+
+
+def test_running_twice_creates_and_changes_nothing(media):
+    first_output = seed()
+    counts = row_counts()
+    passwords = dict(get_user_model().objects.values_list("email", "password"))
+    photos = photo_files(media)
+
+    second_output = seed()
+
+    assert "5 created" in first_output
+    assert "0 created, 0 updated, 5 unchanged" in second_output
+    assert row_counts() == counts
+    assert dict(get_user_model().objects.values_list("email", "password")) == passwords
+    assert photo_files(media) == photos
+    assert len(photos) == 10
+
+
+def test_the_output_names_the_three_logins_and_the_password(media):
+    output = seed()
+
+    assert f"Demo logins (password: {demo.DEMO_PASSWORD})" in output
+    for email in LOGINS:
+        assert email in output
+
+
+def test_the_three_logins_can_log_in_and_have_their_roles(media, client):
+    seed()
+    users = {u.email: u for u in get_user_model().objects.filter(email__in=LOGINS)}
+
+    for email in LOGINS:
+        assert client.login(email=email, password=demo.DEMO_PASSWORD), email
+        client.logout()
+        address = users[email].emailaddress_set.get()
+        assert address.verified
+        assert address.primary
+
+    mentee, mentor, admin = (users[email] for email in LOGINS)
+
+    def roles(user) -> tuple[bool, bool, bool]:
+        return is_mentee(user), is_mentor(user), is_scheme_admin(user)
+
+    assert roles(mentee) == (True, False, False)
+    assert roles(mentor) == (False, True, False)
+    assert roles(admin) == (False, False, True)
+    assert not admin.is_superuser
+    assert mentee.mentee_profile.privacy_consent_at is not None
+    assert mentor.mentor_profile.email == demo.MENTOR_EMAIL
+    assert mentor.mentor_profile.framework_confirmed_at is not None
+
+
+def test_every_mentor_is_published_with_a_complete_bio(media):
+    seed(12)
+    mentors = MentorProfile.objects.all()
+
+    assert mentors.count() == 12
+    for mentor in mentors:
+        assert mentor.status == MentorStatus.PUBLISHED
+        assert mentor.published_at is not None
+        assert mentor.register_consent_at is not None
+        assert mentor.email == mentor.email.lower()
+        assert mentor.supportt_experience
+        assert mentor.time_away_experience
+        assert mentor.motivation
+        assert mentor.interests
+        assert 0 < mentor.available_days <= sum(Weekday.values)
+        assert 0 < mentor.available_times <= sum(TimeOfDay.values)
+        assert 1 <= mentor.capacity <= 3
+        assert mentor.meets_virtually or mentor.meets_face_to_face
+        if mentor.meets_virtually:
+            assert 1 <= mentor.virtual_platforms.count() <= 3
+        if mentor.meets_face_to_face:
+            assert mentor.face_to_face_location
+    assert mentors.filter(is_paused=True).count() == 1  # mentor 10
+    assert len({m.supportt_experience for m in mentors}) == 12
+
+
+def test_every_mentor_has_both_photos_on_disk_at_the_right_sizes(media):
+    seed()
+
+    for mentor in MentorProfile.objects.all():
+        for field, size in ((mentor.photo, 480), (mentor.photo_thumbnail, 160)):
+            path = Path(field.path)
+            assert path.is_relative_to(media)
+            with Image.open(path) as image:
+                image.load()
+                assert image.format == "JPEG"
+                assert image.size == (size, size)
+                assert not image.getexif()
+
+
+@pytest.mark.parametrize("mentors", [0, -1, demo.MAX_MENTORS + 1])
+def test_an_impossible_number_of_mentors_is_refused(media, mentors):
+    with pytest.raises(CommandError, match="--mentors must be between 1 and"):
+        seed(mentors)
+
+    assert not MentorProfile.objects.exists()
