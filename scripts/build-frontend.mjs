@@ -17,8 +17,6 @@
 // where the folder holds FrutigerLTW01-55Roman.woff2/.woff and
 // FrutigerLTW01-65Bold.woff2/.woff: they are copied to static/dist/assets/fonts/
 // and main.css gets @font-face rules pointing at /static/dist/assets/fonts/.
-// Without it, main.css has no @font-face and uses "Frutiger W01", arial,
-// sans-serif (i.e. Arial), and requests no font file.
 //
 // Needs no network: everything comes from node_modules.
 
@@ -130,5 +128,5 @@ console.log(
   `build-frontend: nhsuk-frontend ${nhsukVersion}, sass ${sass.info.split('\t')[1]}: ` +
     `${rel(distDir)}/ written in ${seconds}s ` +
     `(main.css ${Math.round(result.css.length / 1024)} KiB, ` +
-    `Frutiger @font-face ${includeFrutiger ? 'on' : 'off'}, ${warnings} sass warning(s))`
+    `NHS font from ${includeFrutiger ? 'our static folder' : 'assets.nhs.uk'}, ${warnings} sass warning(s))`
 )
