@@ -24,6 +24,7 @@ def admin_login(request):
 
 urlpatterns = [
     path("", register_views.home, name="home"),
+    path("about/<slug:slug>/", register_views.scheme_page, name="scheme_page"),
     path("dashboard/", account_views.dashboard, name="dashboard"),
     path("photos/<int:pk>/<str:size>/", register_views.photo, name="mentor_photo"),
     path("admin/login/", admin_login),

@@ -37,7 +37,60 @@ DEFAULT_TEXTS: dict[str, Text] = {
             "4. Agree how you will work together, then meet up to 4 times over 6 months."
         ),
     ),
+    "privacy": Text(
+        title="Privacy notice",
+        body=(
+            "This notice explains what the peer mentoring scheme holds about you and why.\n\n"
+            "## What we hold\n\n"
+            "- your name, email address, grade, school and trust\n"
+            "- your answers about your time out of training\n"
+            "- for mentors: the bio and photo you give us, and your contact details\n"
+            "- the dates of requests, meetings and partnerships\n\n"
+            "## What we never see\n\n"
+            "The scheme team does not see what is said in mentoring. Mentors' private notes "
+            "are encrypted and destroyed when a partnership ends.\n\n"
+            "## How long we keep it\n\n"
+            "Accounts that have not been used for 2 years are anonymised. You can download "
+            "what we hold about you, or delete your account, at any time.\n\n"
+            "## Contact\n\n"
+            "Write to the scheme team with any question about your data."
+        ),
+    ),
+    "accessibility": Text(
+        title="Accessibility statement",
+        body=(
+            "We want everyone who takes part in the scheme to be able to use this service. "
+            "It follows the NHS.UK design system and aims to meet the Web Content "
+            "Accessibility Guidelines (WCAG) 2.2 at level AA.\n\n"
+            "## How we test\n\n"
+            "Every page is checked automatically with axe-core in a real browser each time "
+            "the service changes. Every page works without JavaScript.\n\n"
+            "## Tell us about a problem\n\n"
+            "If something does not work for you, contact the scheme team and we will help "
+            "and fix it."
+        ),
+    ),
+    "contact": Text(
+        title="Contact the scheme team",
+        body=(
+            "For questions about the scheme, your account or your data, email the scheme "
+            "team. We aim to reply within 5 working days.\n\n"
+            "If you need to cancel a meeting, tell your mentor or mentee first, then let "
+            "the scheme team know."
+        ),
+    ),
+    "cookies": Text(
+        title="Cookies",
+        body=(
+            "This service only sets cookies it needs to work: one that keeps you logged in "
+            "and one that protects forms from misuse. We do not use analytics or "
+            "advertising cookies, so there is nothing to accept or reject."
+        ),
+    ),
 }
+
+# Texts that are pages of their own, reachable without logging in.
+PUBLIC_PAGES = ("privacy", "accessibility", "contact", "cookies")
 
 
 def get_scheme_text(slug: str) -> Text:

@@ -5,7 +5,8 @@ from django.views.decorators.http import require_safe
 
 from accounts.rules import is_mentee, is_scheme_admin
 from register.models import MentorProfile
-from register.texts import get_scheme_text
+from register.texts import PUBLIC_PAGES, get_scheme_text
+from requests_app.models import SchemeSettings
 
 PHOTO_CONTENT_TYPE = "image/jpeg"  # every stored photo is re-encoded as JPEG
 
@@ -17,6 +18,18 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "register/home.jinja",
         {"intro": get_scheme_text("home"), "how_it_works": get_scheme_text("how-it-works")},
+    )
+
+
+@login_not_required
+@require_safe
+def scheme_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """A public page whose text the scheme team edits in admin."""
+    if slug not in PUBLIC_PAGES:
+        raise Http404("No such page.")
+    inbox = SchemeSettings.load().inbox_email if slug == "contact" else ""
+    return render(
+        request, "register/scheme_page.jinja", {"text": get_scheme_text(slug), "inbox": inbox}
     )
 
 
