@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
@@ -44,3 +45,8 @@ class DataEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+admin.site.site_header = f"{settings.SERVICE_NAME}: scheme administration"
+admin.site.site_title = "Scheme administration"
+admin.site.index_title = "Run the scheme"

@@ -6,6 +6,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
+from mentoring.form_rendering import component_for, error_summary_items, nhs_field_params
 from mentoring.formatting import long_date, scheme_markdown
 
 
@@ -31,6 +32,9 @@ def environment(**options) -> Environment:
             "url": url,
             "get_messages": get_messages,
             "SERVICE_NAME": settings.SERVICE_NAME,
+            "nhs_field_params": nhs_field_params,
+            "field_component": component_for,
+            "error_summary_items": error_summary_items,
         }
     )
     env.filters["scheme_markdown"] = scheme_markdown
