@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from requests_app import views
 
 app_name = "requests"
-urlpatterns: list = []
+urlpatterns = [
+    path("mentors/<int:mentor_id>/request/", views.send_request, name="send"),
+]
