@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
+from requests_app import workflow
+from requests_app.forms import CancelForm
 from requests_app.models import (
     ExtensionRequest,
     Feedback,
@@ -9,10 +15,12 @@ from requests_app.models import (
     MentoringRequest,
     NonWorkingDay,
     Partnership,
+    RequestState,
     SchemeSettings,
     SchemeText,
     Transition,
 )
+from requests_app.working_days import annotate_working_days_left
 
 
 @admin.register(SchemeSettings)
@@ -99,15 +107,119 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class RequestChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        pending = [r for r in self.result_list if r.state == RequestState.PENDING]
+        annotate_working_days_left(pending, timezone.now())
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "deadline"
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Pending and past the deadline"), ("open", "Pending, still in time")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.pending().overdue(now)
+        if self.value() == "open":
+            return queryset.pending().filter(response_deadline__gte=now)
+        return queryset
+
+
 @admin.register(MentoringRequest)
 class MentoringRequestAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "mentee", "mentor", "state", "created_at", "response_deadline"]
-    list_filter = ["state"]
+    """Who asked whom and when; what they wrote stays between them."""
+
+    list_display = [
+        "pk",
+        "mentee",
+        "mentor",
+        "state",
+        "created_at",
+        "response_deadline",
+        "days_left",
+    ]
+    list_filter = ["state", OverdueFilter]
     list_select_related = ["mentee", "mentor"]
     search_fields = ["mentee__email", "mentor__last_name", "mentor__email"]
     date_hierarchy = "created_at"
-    exclude = ["message", "response_message"]
+    fields = [
+        "mentee",
+        "mentor",
+        "state",
+        "created_at",
+        "response_deadline",
+        "reminder_sent_at",
+        "answered_at",
+        "answered_by",
+        "decline_reason",
+    ]
     inlines = [TransitionInline]
+    actions = ["cancel_requests"]
+
+    def get_changelist(self, request, **kwargs):
+        return RequestChangeList
+
+    @admin.display(description="working days left")
+    def days_left(self, obj: MentoringRequest) -> str:
+        if obj.state != RequestState.PENDING:
+            return "–"
+        if obj.response_deadline < timezone.now():
+            return "overdue"
+        return str(getattr(obj, "days_left", ""))
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Needed for the cancel action; the form itself stays read-only.
+        return request.user.has_perm("requests_app.change_mentoringrequest")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.action(description="Cancel selected pending requests (both sides are emailed)")
+    def cancel_requests(self, request, queryset):
+        pending = queryset.filter(state=RequestState.PENDING)
+        if "apply" in request.POST:
+            form = CancelForm(request.POST)
+            if form.is_valid():
+                cancelled, refused = 0, []
+                for pk in pending.values_list("pk", flat=True):
+                    try:
+                        workflow.cancel_request(
+                            request_id=pk,
+                            admin_user=request.user,
+                            reason=form.cleaned_data["reason"],
+                        )
+                        cancelled += 1
+                    except workflow.WorkflowError as error:
+                        refused.append(f"#{pk}: {error}")
+                self.message_user(request, f"Cancelled {cancelled} request(s).", messages.SUCCESS)
+                for line in refused:
+                    self.message_user(request, line, messages.WARNING)
+                return None
+        else:
+            form = CancelForm()
+        if not pending.exists():
+            self.message_user(
+                request, "None of the selected requests is pending.", messages.WARNING
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/requests_app/cancel_requests.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Cancel requests",
+                "requests": pending.select_related("mentee", "mentor"),
+                "form": form,
+                "action": "cancel_requests",
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
 
 
 @admin.register(Partnership)

@@ -1,5 +1,210 @@
+"""Requests: the mentee asks, the mentor answers. Every change goes through workflow."""
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.rules import is_mentee, is_mentor
+from register.models import MentorProfile
+from requests_app import workflow
+from requests_app.access import get_request_for_mentee, get_request_for_mentor
+from requests_app.forms import AcceptForm, DeclineForm, SendRequestForm
+from requests_app.models import MentoringRequest, RequestState
+from requests_app.working_days import annotate_working_days_left, working_days_left
 
 
+def _require_mentee(request: HttpRequest) -> None:
+    if not is_mentee(request.user):
+        raise PermissionDenied
+
+
+def _mentor_gate(request: HttpRequest) -> HttpResponse | None:
+    """Mentors confirm the ethical framework before they see requests."""
+    if not is_mentor(request.user):
+        raise PermissionDenied
+    if request.user.mentor_profile.framework_confirmed_at is None:
+        messages.info(request, "Please read and confirm the ethical framework first.")
+        try:
+            return redirect("framework_confirm")
+        except NoReverseMatch:
+            return redirect("dashboard")
+    return None
+
+
+# --- Mentee -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def send_request(request: HttpRequest, mentor_id: int) -> HttpResponse:
-    raise NotImplementedError
+    _require_mentee(request)
+    mentor = get_object_or_404(
+        MentorProfile.objects.published().select_related("grade", "school", "trust"),
+        pk=mentor_id,
+    )
+    refusal = ""
+    if mentor.user_id == request.user.pk:
+        refusal = "You cannot send a request to yourself."
+    elif not (availability := workflow.mentor_availability(mentor)).taking_requests:
+        refusal = availability.reason
+    form = SendRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            sent = workflow.send_request(
+                mentee=request.user,
+                mentor_id=mentor.pk,
+                message=form.cleaned_data["message"],
+                preferred_mode=form.cleaned_data["preferred_mode"],
+            )
+        except workflow.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Request sent to {mentor.full_name}. "
+                "We have emailed them and will tell you when they answer.",
+            )
+            return redirect("requests:mentee_detail", sent.pk)
+    return render(
+        request,
+        "requests/send.jinja",
+        {"mentor": mentor, "form": form, "refusal": refusal},
+    )
+
+
+@require_safe
+def mentee_requests(request: HttpRequest) -> HttpResponse:
+    _require_mentee(request)
+    requests = (
+        MentoringRequest.objects.filter(mentee=request.user)
+        .select_related("mentor")
+        .order_by("-created_at")
+    )
+    return render(request, "requests/mine.jinja", {"requests": requests})
+
+
+@require_safe
+def mentee_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_mentee(request)
+    mentoring_request = get_request_for_mentee(request.user, pk)
+    return render(request, "requests/mentee_detail.jinja", {"r": mentoring_request})
+
+
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_mentee(request)
+    mentoring_request = get_request_for_mentee(request.user, pk)
+    try:
+        workflow.withdraw_request(request_id=mentoring_request.pk, mentee=request.user)
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Your request has been withdrawn. You can choose another mentor.")
+    return redirect("requests:mentee_detail", mentoring_request.pk)
+
+
+# --- Mentor -------------------------------------------------------------------
+
+
+@require_safe
+def mentor_requests(request: HttpRequest) -> HttpResponse:
+    if gate := _mentor_gate(request):
+        return gate
+    now = timezone.now()
+    incoming = list(
+        MentoringRequest.objects.filter(mentor__user=request.user)
+        .select_related("mentee")
+        .order_by("response_deadline")
+    )
+    pending = [r for r in incoming if r.state == RequestState.PENDING]
+    annotate_working_days_left(pending, now)
+    answered = [r for r in incoming if r.state != RequestState.PENDING]
+    return render(request, "requests/incoming.jinja", {"pending": pending, "answered": answered})
+
+
+def _decision_page(request: HttpRequest, mentoring_request, **forms) -> HttpResponse:
+    days_left = None
+    if mentoring_request.state == RequestState.PENDING:
+        days_left = working_days_left(mentoring_request.response_deadline, timezone.now())
+    context = {
+        "r": mentoring_request,
+        "days_left": days_left,
+        "accept_form": forms.get("accept_form") or AcceptForm(),
+        "decline_form": forms.get("decline_form") or DeclineForm(),
+        "form": forms.get("accept_form") or forms.get("decline_form"),
+    }
+    return render(request, "requests/decide.jinja", context)
+
+
+@require_safe
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    if gate := _mentor_gate(request):
+        return gate
+    return _decision_page(request, get_request_for_mentor(request.user, pk))
+
+
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    if gate := _mentor_gate(request):
+        return gate
+    mentoring_request = get_request_for_mentor(request.user, pk)
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        return _decision_page(request, mentoring_request, accept_form=form)
+    try:
+        workflow.accept_request(
+            request_id=mentoring_request.pk,
+            mentor_user=request.user,
+            message=form.cleaned_data["message"],
+        )
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"You are now {mentoring_request.mentee.get_full_name() or 'this mentee'}'s mentor. "
+            "Their contact details are below.",
+        )
+    return redirect("requests:decide", mentoring_request.pk)
+
+
+@require_POST
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    if gate := _mentor_gate(request):
+        return gate
+    mentoring_request = get_request_for_mentor(request.user, pk)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        return _decision_page(request, mentoring_request, decline_form=form)
+    try:
+        workflow.reject_request(
+            request_id=mentoring_request.pk,
+            mentor_user=request.user,
+            reason=form.cleaned_data["reason"],
+            message=form.cleaned_data["message"],
+        )
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Request declined. We have let the mentee know.")
+    return redirect("requests:incoming")
+
+
+@require_safe
+def email_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a mentor's email: checked, then on to the decision page."""
+    try:
+        data = signing.loads(
+            token,
+            salt=workflow.DECISION_LINK_SALT,
+            max_age=workflow.DECISION_LINK_MAX_AGE,
+        )
+    except signing.SignatureExpired:
+        return render(request, "requests/link_problem.jinja", {"expired": True}, status=410)
+    except signing.BadSignature:
+        return render(request, "requests/link_problem.jinja", {"expired": False}, status=404)
+    return redirect(reverse("requests:decide", args=[data["request"]]))

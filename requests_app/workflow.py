@@ -11,6 +11,8 @@ import datetime
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -30,6 +32,9 @@ from requests_app.models import (
     SchemeSettings,
     Transition,
 )
+
+DECISION_LINK_SALT = "requests.decision-link"
+DECISION_LINK_MAX_AGE = datetime.timedelta(days=14)
 
 
 class WorkflowError(Exception):
@@ -60,10 +65,6 @@ def mentor_availability(mentor: MentorProfile, *, load: int | None = None) -> Av
 
 def _record(*, at: datetime.datetime, actor=None, reason: str = "", **subject_and_states) -> None:
     Transition.objects.create(at=at, actor=actor, reason=reason[:200], **subject_and_states)
-
-
-def _site_path(name: str, *args) -> str:
-    return reverse(name, args=args or None)
 
 
 # --- Requests ---------------------------------------------------------------
@@ -266,38 +267,45 @@ def cancel_request(
 
 
 def expire_overdue_requests(*, now: datetime.datetime | None = None) -> int:
-    """Close every pending request past its deadline, in one set-based update.
+    """Close every pending request past its deadline: one conditional UPDATE.
 
     Safe to run at any time and as often as wanted: a request that was
     answered or already expired is no longer pending, so it is left alone and
     nobody is emailed twice. Anything overdue is caught, however long the job
-    was down. Returns how many requests were expired.
+    was down. A mentor answering at the same moment either changes the row
+    first (then it is not pending here) or finds it expired: never both.
+    Returns how many requests were expired.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        expired_ids = list(
+        changed = (
             MentoringRequest.objects.pending()
             .overdue(now)
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)
+            .update(state=RequestState.EXPIRED, answered_at=now, answered_by=None)
         )
-        if not expired_ids:
+        if not changed:
             return 0
-        MentoringRequest.objects.filter(pk__in=expired_ids, state=RequestState.PENDING).update(
-            state=RequestState.EXPIRED, answered_at=now, answered_by=None
+        # The rows this run expired are exactly those stamped with its time.
+        expired_ids = list(
+            MentoringRequest.objects.filter(
+                state=RequestState.EXPIRED, answered_at=now, answered_by__isnull=True
+            ).values_list("pk", flat=True)
         )
         Transition.objects.bulk_create(
-            Transition(
-                request_id=pk,
-                from_state=RequestState.PENDING,
-                to_state=RequestState.EXPIRED,
-                at=now,
-                reason="No answer by the deadline",
-            )
-            for pk in expired_ids
+            (
+                Transition(
+                    request_id=pk,
+                    from_state=RequestState.PENDING,
+                    to_state=RequestState.EXPIRED,
+                    at=now,
+                    reason="No answer by the deadline",
+                )
+                for pk in expired_ids
+            ),
+            batch_size=2000,
         )
-    transaction.on_commit(lambda: _queue_expiry_emails(expired_ids))
-    return len(expired_ids)
+        transaction.on_commit(lambda: _queue_expiry_emails(expired_ids))
+    return changed
 
 
 def _queue_expiry_emails(request_ids: list[int]) -> None:
@@ -325,32 +333,31 @@ def send_expiry_emails(request_ids: list[int]) -> None:
 def remind_mentors(*, now: datetime.datetime | None = None) -> int:
     """Email each mentor once when a request has the reminder's working days left.
 
-    "2 working days left" counts today when today is a working day, so the
-    cut-off is the end of the 2nd working day from today. Set-based and
+    "2 working days left" means the deadline falls within the next 2 working
+    days after today (see working_days.working_days_left). Set-based and
     idempotent like the expiry: a reminded request has reminder_sent_at set.
     """
     now = now or timezone.now()
     scheme = SchemeSettings.load()
     today = timezone.localtime(now).date()
-    cutoff_day = working_days.add_working_days(
-        today - datetime.timedelta(days=1), scheme.reminder_working_days_left
-    )
+    cutoff_day = working_days.add_working_days(today, scheme.reminder_working_days_left)
     with transaction.atomic():
-        due_ids = list(
+        reminded = (
             MentoringRequest.objects.pending()
             .filter(
                 reminder_sent_at__isnull=True,
                 response_deadline__gte=now,
                 response_deadline__lte=working_days.end_of_day(cutoff_day),
             )
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)
+            .update(reminder_sent_at=now)
         )
-        if not due_ids:
+        if not reminded:
             return 0
-        MentoringRequest.objects.filter(pk__in=due_ids).update(reminder_sent_at=now)
-    transaction.on_commit(lambda: _queue_reminder_emails(due_ids))
-    return len(due_ids)
+        due_ids = list(
+            MentoringRequest.objects.filter(reminder_sent_at=now).values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: _queue_reminder_emails(due_ids))
+    return reminded
 
 
 def _queue_reminder_emails(request_ids: list[int]) -> None:
@@ -369,6 +376,17 @@ def send_reminder_emails(request_ids: list[int]) -> None:
 # --- Emails -------------------------------------------------------------------
 
 
+def _absolute(name: str, *args) -> str:
+    return settings.SITE_URL + reverse(name, args=args or None)
+
+
+def decision_link(request: MentoringRequest) -> str:
+    """A signed link straight to the mentor's decision page; it expires, and the page
+    still needs the mentor to be logged in."""
+    token = signing.dumps({"request": request.pk}, salt=DECISION_LINK_SALT)
+    return _absolute("requests:email_link", token)
+
+
 def _email_context(request: MentoringRequest) -> dict:
     return {
         "request": request,
@@ -378,14 +396,28 @@ def _email_context(request: MentoringRequest) -> dict:
     }
 
 
+# Which page each email links to.
+_MENTOR_LINKS = {
+    "request_received": decision_link,
+    "request_reminder": decision_link,
+    "request_expired": lambda request: _absolute("dashboard"),
+}
+
+
 def _email_mentor(request: MentoringRequest, template: str) -> None:
     to = request.mentor.user.email if request.mentor.user_id else request.mentor.email
-    queue_templated_email(to=[to], template=f"{template}_mentor", context=_email_context(request))
+    link = _MENTOR_LINKS.get(template, lambda request: "")(request)
+    queue_templated_email(
+        to=[to], template=f"{template}_mentor", context={**_email_context(request), "link": link}
+    )
 
 
 def _email_mentee(request: MentoringRequest, template: str) -> None:
+    link = _absolute("requests:mine")
     queue_templated_email(
-        to=[request.mentee.email], template=f"{template}_mentee", context=_email_context(request)
+        to=[request.mentee.email],
+        template=f"{template}_mentee",
+        context={**_email_context(request), "link": link},
     )
 
 

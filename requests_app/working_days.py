@@ -52,11 +52,14 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
     return day
 
 
-def count_working_days(start: datetime.date, end: datetime.date) -> int:
+def count_working_days(
+    start: datetime.date, end: datetime.date, closures: set[datetime.date] | None = None
+) -> int:
     """Working days after `start` up to and including `end` (0 when end <= start)."""
     if end <= start:
         return 0
-    closures = _closures(start, end)
+    if closures is None:
+        closures = _closures(start, end)
     total = 0
     day = start
     while day < end:
@@ -78,10 +81,24 @@ def response_deadline(sent_at: datetime.datetime, working_days: int) -> datetime
     return end_of_day(add_working_days(sent_day, working_days))
 
 
-def working_days_left(deadline: datetime.datetime, now: datetime.datetime) -> int:
-    """Working days still to come before the deadline, counting today if it is one."""
+def working_days_left(
+    deadline: datetime.datetime,
+    now: datetime.datetime,
+    closures: set[datetime.date] | None = None,
+) -> int:
+    """Whole working days after today up to the deadline; 0 on the deadline day itself."""
     today = now.astimezone(LONDON).date()
     last = deadline.astimezone(LONDON).date()
-    if last < today:
-        return 0
-    return count_working_days(today - datetime.timedelta(days=1), last)
+    return count_working_days(today, last, closures)
+
+
+def annotate_working_days_left(requests: Iterable, now: datetime.datetime) -> None:
+    """Set `.days_left` on each request, reading closure days once for the lot."""
+    requests = list(requests)
+    if not requests:
+        return
+    today = now.astimezone(LONDON).date()
+    last = max(r.response_deadline for r in requests).astimezone(LONDON).date()
+    closures = _closures(today, last) if last >= today else set()
+    for r in requests:
+        r.days_left = working_days_left(r.response_deadline, now, closures)

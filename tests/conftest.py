@@ -161,3 +161,10 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"CI: {skipped} test(s) were skipped; failing the run.", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` runs what the block queued for after commit (emails), as in
+    production; tests otherwise run inside a transaction that never commits."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

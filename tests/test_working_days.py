@@ -65,13 +65,15 @@ def test_a_late_evening_in_summer_time_counts_as_that_london_day():
     assert response_deadline(sent, 1) == datetime.datetime(2027, 6, 9, 23, 59, 59, tzinfo=LONDON)
 
 
-def test_working_days_left_counts_today_and_the_deadline_day():
+def test_working_days_left_counts_whole_days_after_today_up_to_the_deadline():
     deadline = datetime.datetime(2026, 12, 4, 23, 59, 59, tzinfo=LONDON)  # Friday
     monday = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=LONDON)
     thursday = datetime.datetime(2026, 12, 3, 9, 0, tzinfo=LONDON)
     saturday = datetime.datetime(2026, 12, 5, 9, 0, tzinfo=LONDON)
-    assert working_days_left(deadline, monday) == 5
-    assert working_days_left(deadline, thursday) == 2
+    friday = datetime.datetime(2026, 12, 4, 18, 0, tzinfo=LONDON)
+    assert working_days_left(deadline, monday) == 4
+    assert working_days_left(deadline, thursday) == 1
+    assert working_days_left(deadline, friday) == 0
     assert working_days_left(deadline, saturday) == 0
 
 
