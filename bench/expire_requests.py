@@ -117,9 +117,7 @@ def run(rows: int) -> None:
     sql_seconds = time.perf_counter() - started
 
     print(f"rows                         {rows:>10,}")
-    print(
     print(f"expire_overdue_requests      {job_seconds:>10.3f} s  (update, history, emails queued)")
-    )
     print(f"raw SQL UPDATE               {sql_seconds:>10.3f} s")
     print(f"ratio job / raw UPDATE       {job_seconds / sql_seconds:>10.1f} x")
 
