@@ -61,6 +61,7 @@ def format_violations(url: str, violations: list[dict]) -> str:
 
 def assert_no_axe_violations(page) -> None:
     """Fail with a readable list if axe finds any WCAG 2.2 AA or best-practice problem."""
+    page.wait_for_load_state("load")  # a click may have started a navigation
     inject_axe(page)
     violations = page.evaluate(RUN_AXE, AXE_TAGS)
     if violations:

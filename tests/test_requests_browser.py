@@ -1,7 +1,10 @@
 """The request journey in a real browser: ask, answer, and see each other's details."""
 
+import re
+
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.axe import assert_no_axe_violations
 from tests.factories import TEST_PASSWORD
@@ -41,22 +44,22 @@ def test_mentee_requests_and_mentor_accepts_then_both_see_contact_details(
     mentor_page.goto(reverse("requests:incoming"))
     assert_no_axe_violations(mentor_page)
     mentor_page.get_by_role("link", name=mentee.get_full_name()).click()
-    assert "Returning after a year out" in mentor_page.content()
+    expect(mentor_page.locator("main")).to_contain_text("Returning after a year out")
     assert_no_axe_violations(mentor_page)
 
     mentor_page.get_by_role("button", name="Decline this request").click()  # no reason yet
-    assert mentor_page.title().startswith("Error:")
+    expect(mentor_page).to_have_title(re.compile(r"^Error:"))
     assert_no_axe_violations(mentor_page)
 
     mentor_page.get_by_label("A note to your new mentee").fill("Evenings suit me best")
     mentor_page.get_by_role("button", name="Accept and become their mentor").click()
-    assert mentee.email in mentor_page.content()
+    expect(mentor_page.locator("main")).to_contain_text(mentee.email)
     assert_no_axe_violations(mentor_page)
     mentor_context.close()
 
     page.reload()
-    assert "07700 900456" in page.content()
-    assert "Evenings suit me best" in page.content()
+    expect(page.locator("main")).to_contain_text("07700 900456")
+    expect(page.locator("main")).to_contain_text("Evenings suit me best")
     assert_no_axe_violations(page)
 
 
@@ -66,5 +69,5 @@ def test_my_requests_and_a_broken_email_link_pass_accessibility_checks(page, men
     assert_no_axe_violations(page)
 
     page.goto("/r/not-a-real-token/")
-    assert "This link does not work" in page.content()
+    expect(page.locator("h1")).to_have_text("This link does not work")
     assert_no_axe_violations(page)
