@@ -147,51 +147,52 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     return _decision_page(request, get_request_for_mentor(request.user, pk))
 
 
-@require_POST
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
+def _answer(request: HttpRequest, pk: int, form_class, form_name: str, act, success: str):
+    """Check the form, call the workflow, then go back with a message or the errors."""
     if gate := _mentor_gate(request):
         return gate
     mentoring_request = get_request_for_mentor(request.user, pk)
-    form = AcceptForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        return _decision_page(request, mentoring_request, accept_form=form)
+        return _decision_page(request, mentoring_request, **{form_name: form})
     try:
-        workflow.accept_request(
-            request_id=mentoring_request.pk,
-            mentor_user=request.user,
-            message=form.cleaned_data["message"],
-        )
+        act(mentoring_request, form.cleaned_data)
     except workflow.WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request,
-            f"You are now {mentoring_request.mentee.get_full_name() or 'this mentee'}'s mentor. "
-            "Their contact details are below.",
-        )
+        messages.success(request, success)
     return redirect("requests:decide", mentoring_request.pk)
 
 
 @require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _answer(
+        request,
+        pk,
+        AcceptForm,
+        "accept_form",
+        lambda r, data: workflow.accept_request(
+            request_id=r.pk, mentor_user=request.user, message=data["message"]
+        ),
+        "You are now their mentor. Their contact details are below.",
+    )
+
+
+@require_POST
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
-    if gate := _mentor_gate(request):
-        return gate
-    mentoring_request = get_request_for_mentor(request.user, pk)
-    form = DeclineForm(request.POST)
-    if not form.is_valid():
-        return _decision_page(request, mentoring_request, decline_form=form)
-    try:
-        workflow.reject_request(
-            request_id=mentoring_request.pk,
+    return _answer(
+        request,
+        pk,
+        DeclineForm,
+        "decline_form",
+        lambda r, data: workflow.reject_request(
+            request_id=r.pk,
             mentor_user=request.user,
-            reason=form.cleaned_data["reason"],
-            message=form.cleaned_data["message"],
-        )
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Request declined. We have let the mentee know.")
-    return redirect("requests:incoming")
+            reason=data["reason"],
+            message=data["message"],
+        ),
+        "Request declined. We have let the mentee know.",
+    )
 
 
 @require_safe

@@ -304,15 +304,17 @@ def expire_overdue_requests(*, now: datetime.datetime | None = None) -> int:
             ),
             batch_size=2000,
         )
-        transaction.on_commit(lambda: _queue_expiry_emails(expired_ids))
+        transaction.on_commit(lambda: _queue_in_batches("send_expiry_emails", expired_ids))
     return changed
 
 
-def _queue_expiry_emails(request_ids: list[int]) -> None:
-    from requests_app.tasks import send_expiry_emails
+def _queue_in_batches(task_name: str, ids: list[int], size: int = 500) -> None:
+    """Hand a long list of ids to a Celery task in batches (one message per batch)."""
+    from requests_app import tasks
 
-    for start in range(0, len(request_ids), 500):
-        send_expiry_emails.delay(request_ids[start : start + 500])
+    task = getattr(tasks, task_name)
+    for start in range(0, len(ids), size):
+        task.delay(ids[start : start + size])
 
 
 def send_expiry_emails(request_ids: list[int]) -> None:
@@ -356,15 +358,8 @@ def remind_mentors(*, now: datetime.datetime | None = None) -> int:
         due_ids = list(
             MentoringRequest.objects.filter(reminder_sent_at=now).values_list("pk", flat=True)
         )
-        transaction.on_commit(lambda: _queue_reminder_emails(due_ids))
+        transaction.on_commit(lambda: _queue_in_batches("send_reminder_emails", due_ids))
     return reminded
-
-
-def _queue_reminder_emails(request_ids: list[int]) -> None:
-    from requests_app.tasks import send_reminder_emails
-
-    for start in range(0, len(request_ids), 500):
-        send_reminder_emails.delay(request_ids[start : start + 500])
 
 
 def send_reminder_emails(request_ids: list[int]) -> None:
