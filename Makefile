@@ -49,5 +49,15 @@ migrations: install
 check: lint migrations
 	$(DEV_ENV) $(BIN)/python manage.py check
 
+# Benchmarks: each prints its own figures.
+bench-search: install
+	$(BIN)/python bench/search.py
+
+bench-expiry: install
+	$(BIN)/python bench/expire_requests.py
+
+bench-import: install
+	$(BIN)/python bench/import_bios.py
+
 clean:
 	rm -rf $(VENV) node_modules static/dist staticfiles var db.sqlite3

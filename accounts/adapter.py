@@ -2,9 +2,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
 from accounts.email import queue_email
+from accounts.signup import EligibilityRequiredSignupMixin
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(EligibilityRequiredSignupMixin, DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,
         "email_password_mismatch": "Enter the email address and password you registered with.",

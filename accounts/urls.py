@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from accounts import invitation_views
+
+urlpatterns = [
+    path(
+        "accounts/invitation/<str:token>/",
+        invitation_views.accept_mentor_invitation,
+        name="mentor_invitation",
+    ),
+]

@@ -3,11 +3,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accounts.rules import is_mentee, is_mentor, is_scheme_admin
+from register.access import framework_redirect
 
 
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Where everyone lands after logging in: what they can do next, by role."""
+    if gate := framework_redirect(request):
+        return gate
     user = request.user
     return render(
         request,

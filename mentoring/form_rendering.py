@@ -79,6 +79,10 @@ def nhs_field_params(field: BoundField, **overrides) -> dict:
         "hint": _hint(field),
         "attributes": attrs,
     }
+    if kind in {"checkboxes", "radios", "checkbox"}:
+        # The first option takes the field's id (the summary links to it), so the
+        # group itself must not carry it too.
+        del params["id"]
     if kind in {"checkboxes", "radios"}:
         selected = _selected(field)
         params["idPrefix"] = field.auto_id

@@ -29,6 +29,7 @@ urlpatterns = [
     path("photos/<int:pk>/<str:size>/", register_views.photo, name="mentor_photo"),
     path("", include("register.urls")),
     path("", include("accounts.urls")),
+    path("", include("accounts.mentee_urls")),
     path("", include("requests_app.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

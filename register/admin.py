@@ -1,6 +1,32 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from register.models import Grade, MentorProfile, School, Trust, VirtualPlatform
+from register import bulk_import, invitations, services
+from register.admin_forms import BulkUploadForm, MentorProfileAdminForm
+from register.fields import FlagsField
+from register.models import (
+    Grade,
+    MentorProfile,
+    School,
+    TimeOfDay,
+    Trust,
+    VirtualPlatform,
+    Weekday,
+)
+from requests_app.models import OPEN_PARTNERSHIP_STATES, Partnership
 
 
 class ReferenceDataAdmin(admin.ModelAdmin):
@@ -20,15 +46,154 @@ class TrustAdmin(ReferenceDataAdmin):
     list_filter = ["region"]
 
 
+# --- Mentor list filters ----------------------------------------------------------------
+
+
+class LoginStateFilter(admin.SimpleListFilter):
+    title = "login"
+    parameter_name = "login"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("none", "None"),
+            ("invited", "Invited, not logged in yet"),
+            ("active", "Active (has logged in)"),
+        ]
+
+    def queryset(self, request, queryset):
+        active = Q(user__isnull=False, user__last_login__isnull=False)
+        if self.value() == "active":
+            return queryset.filter(active)
+        if self.value() == "invited":
+            return queryset.filter(~active, invited_at__isnull=False)
+        if self.value() == "none":
+            return queryset.filter(~active, invited_at__isnull=True)
+        return queryset
+
+
+class FlagsFilter(admin.SimpleListFilter):
+    """Mentors who offer this day (or time): a bit mask test, the same on every database."""
+
+    field_name = ""
+    flag_choices: list = []
+
+    def lookups(self, request, model_admin):
+        return [(str(bit), label) for bit, label in self.flag_choices]
+
+    def queryset(self, request, queryset):
+        if not self.value() or not self.value().isdigit():
+            return queryset
+        bit = int(self.value())
+        return queryset.alias(_flag=F(self.field_name).bitand(bit)).filter(_flag=bit)
+
+
+class AvailableDayFilter(FlagsFilter):
+    title = "available on"
+    parameter_name = "day"
+    field_name = "available_days"
+    flag_choices = Weekday.choices
+
+
+class AvailableTimeFilter(FlagsFilter):
+    title = "available at"
+    parameter_name = "time"
+    field_name = "available_times"
+    flag_choices = TimeOfDay.choices
+
+
+class PhotoFilter(admin.SimpleListFilter):
+    title = "photo"
+    parameter_name = "photo"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has a photo"), ("no", "No photo")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(photo="")
+        if self.value() == "no":
+            return queryset.filter(photo="")
+        return queryset
+
+
+def _short_date(moment) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%b %Y}"
+
+
+def _mentors(count: int) -> str:
+    return f"{count} mentor" if count == 1 else f"{count} mentors"
+
+
+def _bios(count: int) -> str:
+    return f"{count} bio" if count == 1 else f"{count} bios"
+
+
+# --- Mentors ------------------------------------------------------------------------------
+
+
 @admin.register(MentorProfile)
 class MentorProfileAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "grade", "school", "trust", "status", "capacity", "is_paused"]
-    list_filter = ["status", "is_paused", "school", "grade", "trust", "gender"]
-    search_fields = ["first_name", "last_name", "email", "interests", "motivation"]
-    list_select_related = ["grade", "school", "trust"]
+    form = MentorProfileAdminForm
+    formfield_overrides = {
+        # Days and times as checkboxes, not admin's default number box for an integer.
+        FlagsField: {"widget": forms.CheckboxSelectMultiple},
+    }
+    list_display = [
+        "thumbnail",
+        "full_name",
+        "grade",
+        "school",
+        "trust",
+        "status",
+        "login_state",
+        "capacity",
+        "current_load",
+    ]
+    list_display_links = ["full_name"]
+    list_filter = [
+        "status",
+        LoginStateFilter,
+        "is_paused",
+        "grade",
+        "school",
+        "trust",
+        "gender",
+        AvailableDayFilter,
+        AvailableTimeFilter,
+        "meets_face_to_face",
+        "meets_virtually",
+        "virtual_platforms",
+        PhotoFilter,
+    ]
+    search_fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "contact_email",
+        "pronouns",
+        "grade__name",
+        "school__name",
+        "trust__name",
+        "trust__region",
+        "face_to_face_location",
+        "availability_notes",
+        "supportt_experience",
+        "time_away_experience",
+        "motivation",
+        "interests",
+    ]
+    search_help_text = "Searches names, emails, grade, school, trust, location and the bio texts."
+    list_select_related = ["grade", "school", "trust", "user"]
+    list_per_page = 50
     autocomplete_fields = ["user"]
     filter_horizontal = ["virtual_platforms"]
+    actions = ["publish", "unpublish", "retire", "send_login_invitation"]
     readonly_fields = [
+        "status",
+        "current_photo",
+        "current_load",
+        "login_state",
         "register_consent_at",
         "framework_confirmed_at",
         "invited_at",
@@ -37,13 +202,11 @@ class MentorProfileAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    exclude = ["invitation_nonce"]
     fieldsets = [
         (
             "About me",
             {
                 "fields": [
-                    "status",
                     "first_name",
                     "last_name",
                     "email",
@@ -52,8 +215,9 @@ class MentorProfileAdmin(admin.ModelAdmin):
                     "trust",
                     "gender",
                     "pronouns",
-                    "photo",
-                    "photo_thumbnail",
+                    "current_photo",
+                    "photo_upload",
+                    "remove_photo",
                 ]
             },
         ),
@@ -80,21 +244,256 @@ class MentorProfileAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Contact", {"fields": ["contact_email", "contact_phone", "contact_notes"]}),
-        ("Taking requests", {"fields": ["capacity", "is_paused"]}),
         (
-            "Login and dates",
+            "Contact",
             {
+                "description": "Shown to a mentee only once the mentor accepts their request.",
+                "fields": ["contact_email", "contact_phone", "contact_notes"],
+            },
+        ),
+        (
+            "On the register",
+            {
+                "description": (
+                    "Publish, unpublish or retire a bio with the actions on the mentor list."
+                ),
+                "fields": ["status", "capacity", "current_load", "is_paused"],
+            },
+        ),
+        ("Login", {"fields": ["user", "login_state", "invited_at"]}),
+        (
+            "Dates",
+            {
+                "classes": ["collapse"],
                 "fields": [
-                    "user",
                     "register_consent_at",
                     "framework_confirmed_at",
-                    "invited_at",
                     "submitted_at",
                     "published_at",
                     "created_at",
                     "updated_at",
-                ]
+                ],
             },
         ),
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MentorProfile]:
+        # Open partnerships per mentor as a subquery: one query for the whole page.
+        open_partnerships = (
+            Partnership.objects.filter(mentor=OuterRef("pk"), state__in=OPEN_PARTNERSHIP_STATES)
+            .order_by()
+            .values("mentor")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_load=Coalesce(
+                    Subquery(open_partnerships, output_field=IntegerField()), Value(0)
+                )
+            )
+        )
+
+    # --- Columns and read-only fields ---
+
+    @admin.display(description="")
+    def thumbnail(self, obj: MentorProfile) -> str:
+        if not obj.photo_thumbnail:
+            return ""
+        return format_html(
+            '<img src="{}" width="40" height="40" alt="" loading="lazy">',
+            reverse("mentor_photo", args=[obj.pk, "small"]),
+        )
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, obj: MentorProfile) -> str:
+        return obj.full_name
+
+    @admin.display(description="current load", ordering="open_load")
+    def current_load(self, obj: MentorProfile) -> int:
+        return getattr(obj, "open_load", 0)
+
+    @admin.display(description="login")
+    def login_state(self, obj: MentorProfile) -> str:
+        if obj.user_id and obj.user.last_login:
+            return f"Active (last logged in {_short_date(obj.user.last_login)})"
+        if obj.invited_at:
+            return f"Invited {_short_date(obj.invited_at)}"
+        return "None"
+
+    @admin.display(description="current photo")
+    def current_photo(self, obj: MentorProfile) -> str:
+        if not obj.pk or not obj.photo_thumbnail:
+            return "No photo yet."
+        return format_html(
+            '<img src="{}" width="160" height="160" alt="Current photo of {}">',
+            reverse("mentor_photo", args=[obj.pk, "small"]),
+            obj.full_name,
+        )
+
+    # --- Saving: the one photo upload becomes the two stored photos ---
+
+    def save_model(self, request, obj: MentorProfile, form, change: bool) -> None:
+        processed = form.cleaned_data.get("photo_upload")
+        remove = form.cleaned_data.get("remove_photo")
+        old_files = [name for name in (obj.photo.name, obj.photo_thumbnail.name) if name]
+        if processed:
+            obj.photo.save(processed.large.name, processed.large, save=False)
+            obj.photo_thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+        elif remove:
+            obj.photo = ""
+            obj.photo_thumbnail = ""
+        super().save_model(request, obj, form, change)
+        if (processed or remove) and old_files:
+            transaction.on_commit(lambda: [default_storage.delete(name) for name in old_files])
+
+    # --- Actions ---
+
+    @admin.action(description="Publish on the register", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[MentorProfile]) -> None:
+        selected = queryset.count()
+        changed = services.publish_bios(bios=queryset, by=request.user)
+        self._report(request, changed, selected, "published", "already published")
+
+    @admin.action(description="Take off the register (back to draft)", permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[MentorProfile]) -> None:
+        selected = queryset.count()
+        changed = services.unpublish_bios(bios=queryset, by=request.user)
+        self._report(request, changed, selected, "taken off the register", "not published")
+
+    @admin.action(description="Retire", permissions=["change"])
+    def retire(self, request: HttpRequest, queryset: QuerySet[MentorProfile]) -> None:
+        selected = queryset.count()
+        changed = services.retire_bios(bios=queryset, by=request.user)
+        self._report(request, changed, selected, "retired", "already retired")
+
+    def _report(self, request, changed: int, selected: int, done: str, why_not: str) -> None:
+        self.message_user(request, f"{_bios(changed)} {done}.", messages.SUCCESS)
+        if selected > changed:
+            self.message_user(
+                request,
+                f"{_bios(selected - changed)} left as they were ({why_not}).",
+                messages.INFO,
+            )
+
+    @admin.action(description="Send login invitation", permissions=["change"])
+    def send_login_invitation(self, request: HttpRequest, queryset: QuerySet[MentorProfile]):
+        outcome = invitations.send_invitations(mentors=queryset, by=request.user)
+        if outcome.sent:
+            linked = f" ({len(outcome.linked)} linked to an account they already had)"
+            self.message_user(
+                request,
+                f"Login invitation sent to {_mentors(len(outcome.sent))}"
+                f"{linked if outcome.linked else ''}. The links work for 7 days.",
+                messages.SUCCESS,
+            )
+        for reason, profiles in outcome.skipped.items():
+            names = ", ".join(profile.full_name for profile in profiles)
+            self.message_user(request, f"Not sent to {names}: {reason}.", messages.WARNING)
+
+    # --- Bulk upload ---
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "bulk-upload/",
+                self.admin_site.admin_view(self.bulk_upload_view),
+                name=f"{name}_bulk_upload",
+            ),
+            path(
+                "bulk-upload/confirm/",
+                self.admin_site.admin_view(self.bulk_confirm_view),
+                name=f"{name}_bulk_confirm",
+            ),
+            path(
+                "bulk-upload/template.csv",
+                self.admin_site.admin_view(self.bulk_template_view),
+                name=f"{name}_bulk_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _check_bulk_permission(self, request: HttpRequest) -> None:
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+
+    def _bulk_context(self, request: HttpRequest, title: str, **extra) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "columns": bulk_import.COLUMNS,
+            **extra,
+        }
+
+    def _render_plan(self, request, plan: bulk_import.ImportPlan, signed: str = ""):
+        return TemplateResponse(
+            request,
+            "admin/register/mentorprofile/bulk_preview.html",
+            self._bulk_context(
+                request,
+                "Bulk upload: check before importing",
+                plan=plan,
+                signed=signed if plan.is_valid else "",
+                creates=plan.count(bulk_import.Action.CREATE),
+                updates=plan.count(bulk_import.Action.UPDATE),
+                unchanged=plan.count(bulk_import.Action.UNCHANGED),
+            ),
+        )
+
+    @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
+    def bulk_upload_view(self, request: HttpRequest) -> HttpResponse:
+        """Step 1: choose the files. The POST is the dry run: nothing is imported."""
+        self._check_bulk_permission(request)
+        form = BulkUploadForm(
+            request.POST if request.method == "POST" else None,
+            request.FILES if request.method == "POST" else None,
+        )
+        if request.method == "POST" and form.is_valid():
+            token, plan = bulk_import.stage_upload(
+                csv_file=form.cleaned_data["csv_file"],
+                photos_zip=form.cleaned_data.get("photos_zip"),
+            )
+            if not plan.is_valid:
+                bulk_import.discard_staged(token=token)
+            return self._render_plan(
+                request, plan, bulk_import.sign_token(token, user_pk=request.user.pk)
+            )
+        return TemplateResponse(
+            request,
+            "admin/register/mentorprofile/bulk_upload.html",
+            self._bulk_context(request, "Bulk upload of mentor bios", form=form),
+        )
+
+    @method_decorator(require_POST)
+    def bulk_confirm_view(self, request: HttpRequest) -> HttpResponse:
+        """Step 2: import what the dry run showed, all or nothing, without uploading again."""
+        self._check_bulk_permission(request)
+        upload_url = reverse("admin:register_mentorprofile_bulk_upload")
+        try:
+            token = bulk_import.read_signed_token(
+                request.POST.get("upload", ""), user_pk=request.user.pk
+            )
+            result = bulk_import.import_staged(token=token, by=request.user)
+        except bulk_import.ImportRefused as refused:
+            if refused.plan is not None:
+                return self._render_plan(request, refused.plan)
+            self.message_user(request, str(refused), messages.ERROR)
+            return redirect(upload_url)
+        self.message_user(
+            request,
+            f"Bulk upload finished: {_bios(result.created)} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged.",
+            messages.SUCCESS,
+        )
+        return redirect(reverse("admin:register_mentorprofile_changelist"))
+
+    @method_decorator(require_GET)
+    def bulk_template_view(self, request: HttpRequest) -> HttpResponse:
+        self._check_bulk_permission(request)
+        response = HttpResponse(bulk_import.template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="mentor-bios-template.csv"'
+        return response

@@ -1,7 +1,8 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Concat, Lower
 
 from register.fields import FlagsField
 
@@ -94,6 +95,42 @@ class MentorProfileQuerySet(models.QuerySet):
         return self.filter(status=MentorStatus.PUBLISHED)
 
 
+# What the register's free-text search looks in (register/search.py): names
+# (weighted higher on PostgreSQL), then experience, motivation, interests and
+# where they meet in person.
+SEARCHED_NAME_FIELDS = ("first_name", "last_name")
+SEARCHED_BIO_FIELDS = (
+    "supportt_experience",
+    "time_away_experience",
+    "motivation",
+    "interests",
+    "face_to_face_location",
+)
+
+
+def _joined(names: tuple[str, ...]) -> Concat:
+    """The fields one after another, a line break between them (NULL-safe)."""
+    parts: list = []
+    for name in names:
+        parts += [models.F(name), models.Value("\n")]
+    return Concat(*parts[:-1], output_field=models.TextField())
+
+
+class ByDatabase(models.Func):
+    """The first expression on PostgreSQL, the second on other databases (SQLite).
+
+    Lets one migration define both search columns everywhere while each database
+    stores only what its own search reads: the tsvector on PostgreSQL, the plain
+    text elsewhere (the other column is NULL, so the rows stay narrow).
+    """
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[1])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])
+
+
 def photo_path(instance: "MentorProfile", filename: str) -> str:
     return f"mentors/{filename}"
 
@@ -184,6 +221,31 @@ class MentorProfile(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Search: computed by the database on every write (save, update, bulk
+    # create/update), so they are never stale and no code has to remember them.
+    # search_vector is the full-text document on PostgreSQL (GIN index, migration
+    # 0002); search_text is the plain text the simple search reads on SQLite.
+    # Each is NULL on the other database.
+    search_text = models.GeneratedField(
+        expression=ByDatabase(
+            models.Value(None),
+            _joined(SEARCHED_NAME_FIELDS + SEARCHED_BIO_FIELDS),
+            output_field=models.TextField(),
+        ),
+        output_field=models.TextField(null=True),
+        db_persist=True,
+    )
+    search_vector = models.GeneratedField(
+        expression=ByDatabase(
+            SearchVector(_joined(SEARCHED_NAME_FIELDS), config="english", weight="A")
+            + SearchVector(_joined(SEARCHED_BIO_FIELDS), config="english", weight="B"),
+            models.Value(None),
+            output_field=SearchVectorField(),
+        ),
+        output_field=SearchVectorField(null=True),
+        db_persist=True,
+    )
 
     objects = MentorProfileQuerySet.as_manager()
 

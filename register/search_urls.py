@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Searching the register (mentees and scheme admins)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from register import search_views
+
+urlpatterns = [
+    path("mentors/", search_views.mentor_search, name="mentor_search"),
+]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from register import framework
 from requests_app.models import SchemeText
 
 
@@ -87,6 +88,7 @@ DEFAULT_TEXTS: dict[str, Text] = {
             "advertising cookies, so there is nothing to accept or reject."
         ),
     ),
+    framework.SLUG: Text(title=framework.TITLE, body=framework.BODY),
 }
 
 # Texts that are pages of their own, reachable without logging in.

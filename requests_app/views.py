@@ -5,11 +5,12 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.rules import is_mentee, is_mentor
+from register.access import framework_redirect
 from register.models import MentorProfile
 from requests_app import workflow
 from requests_app.access import get_request_for_mentee, get_request_for_mentor
@@ -27,13 +28,7 @@ def _mentor_gate(request: HttpRequest) -> HttpResponse | None:
     """Mentors confirm the ethical framework before they see requests."""
     if not is_mentor(request.user):
         raise PermissionDenied
-    if request.user.mentor_profile.framework_confirmed_at is None:
-        messages.info(request, "Please read and confirm the ethical framework first.")
-        try:
-            return redirect("framework_confirm")
-        except NoReverseMatch:
-            return redirect("dashboard")
-    return None
+    return framework_redirect(request)
 
 
 # --- Mentee -------------------------------------------------------------------

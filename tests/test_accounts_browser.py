@@ -39,7 +39,12 @@ def test_someone_new_can_sign_up_confirm_their_email_and_reach_their_dashboard(
 ):
     email = "new.trainee@example.nhs.uk"
 
+    # Sign-up asks whether the person can take part first.
     page.goto("/accounts/signup/")
+    expect(page).to_have_url(re.compile(r"/mentee/eligibility/$"))
+    page.get_by_label("I am out of training now").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
     assert_no_axe_violations(page)
 
     # Sending the empty form shows the errors, in an accessible way.
@@ -67,8 +72,10 @@ def test_someone_new_can_sign_up_confirm_their_email_and_reach_their_dashboard(
     assert_no_axe_violations(page)
     page.locator("form[action*='/accounts/confirm-email/'] [type='submit']").click()
 
-    # ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION: confirming in the same browser logs in.
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    # ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION: confirming in the same browser logs in,
+    # and the next step is the mentee's short profile.
+    expect(page).to_have_url(re.compile(r"/mentee/profile/$"))
+    page.goto("/dashboard/")
     expect(page.get_by_text(f"You are logged in as {email}")).to_be_visible()
     assert_no_axe_violations(page)
 

@@ -23,10 +23,12 @@ def real_worker(settings):
     celery_app.conf.broker_url = broker
     celery_app.conf.result_backend = "cache+memory://"  # shared by this process's threads
     _forget_backend()
+    celery_app.close()  # drop connection pools made for another broker by earlier tests
     with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
         yield broker
     celery_app.conf.broker_url, celery_app.conf.result_backend = saved
     _forget_backend()
+    celery_app.close()
 
 
 def _forget_backend() -> None:

@@ -52,7 +52,7 @@ def test_login_required_middleware_denies_by_default():
 
 
 @pytest.mark.parametrize(
-    "url_name", ["home", "account_login", "account_signup", "account_reset_password"]
+    "url_name", ["home", "account_login", "mentee_eligibility", "account_reset_password"]
 )
 def test_pages_meant_for_everyone_are_public(client, db, url_name):
     response = client.get(reverse(url_name))

@@ -1,0 +1,11 @@
+"""Becoming a mentee: include with path("", include("accounts.mentee_urls"))."""
+
+from django.urls import path
+
+from accounts import eligibility_views
+
+urlpatterns = [
+    path("mentee/eligibility/", eligibility_views.eligibility, name="mentee_eligibility"),
+    path("mentee/not-eligible/", eligibility_views.not_eligible, name="mentee_not_eligible"),
+    path("mentee/profile/", eligibility_views.mentee_profile, name="mentee_profile"),
+]

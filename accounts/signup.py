@@ -1,0 +1,132 @@
+"""Becoming a mentee: the eligibility answer, the sign-up guard and the mentee profile.
+
+The order is chosen so that nobody who cannot take part is left with an account:
+
+1. the eligibility questions, on a public page; an eligible answer is kept in
+   the session (nothing is written to the database);
+2. allauth's sign-up, which sends anyone without that answer back to step 1
+   (EligibilityRequiredSignupMixin, on the account adapter);
+3. after the email address is confirmed, the profile page, which creates the
+   MenteeProfile with the answer from step 1.
+
+Someone who already has an account (a mentor, say) takes steps 1 and 3 while
+logged in.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from allauth.core.exceptions import ImmediateHttpResponse
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import MenteeProfile, TrainingStatus, User
+from register.models import Grade, School, Trust
+
+ELIGIBILITY_KEY = "mentee_eligibility"
+NOT_ELIGIBLE_KEY = "mentee_not_eligible"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """An eligible answer: out of training, or planning with the absence form done."""
+
+    training_status: str
+    absence_form_completed_on: datetime.date | None = None
+
+
+def remember_eligibility(session: SessionBase, eligibility: Eligibility) -> None:
+    completed_on = eligibility.absence_form_completed_on
+    session[ELIGIBILITY_KEY] = {
+        "training_status": eligibility.training_status,
+        "absence_form_completed_on": completed_on.isoformat() if completed_on else None,
+    }
+    session.pop(NOT_ELIGIBLE_KEY, None)
+
+
+def remember_not_eligible(session: SessionBase, reason: str) -> None:
+    session[NOT_ELIGIBLE_KEY] = reason
+    session.pop(ELIGIBILITY_KEY, None)
+
+
+def eligibility_from_session(session: SessionBase) -> Eligibility | None:
+    """The eligible answer given in this session, or None (also for anything malformed)."""
+    saved = session.get(ELIGIBILITY_KEY)
+    if not isinstance(saved, dict):
+        return None
+    status = saved.get("training_status")
+    raw_date = saved.get("absence_form_completed_on")
+    try:
+        completed_on = datetime.date.fromisoformat(raw_date) if raw_date else None
+    except (TypeError, ValueError):
+        return None
+    if status == TrainingStatus.OUT_OF_TRAINING:
+        return Eligibility(TrainingStatus.OUT_OF_TRAINING)
+    if status == TrainingStatus.PLANNING and completed_on is not None:
+        return Eligibility(TrainingStatus.PLANNING, completed_on)
+    return None
+
+
+def not_eligible_reason(session: SessionBase) -> str | None:
+    return session.get(NOT_ELIGIBLE_KEY)
+
+
+def forget_eligibility(session: SessionBase) -> None:
+    session.pop(ELIGIBILITY_KEY, None)
+    session.pop(NOT_ELIGIBLE_KEY, None)
+
+
+class EligibilityRequiredSignupMixin:
+    """For the allauth account adapter: no sign-up without an eligible answer first.
+
+    allauth asks is_open_for_signup() before showing or accepting its sign-up
+    form (GET and POST alike), and lets the adapter answer with a response of
+    its own, so no account can be created by posting to the form directly.
+    """
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        if eligibility_from_session(request.session) is None:
+            raise ImmediateHttpResponse(redirect("mentee_eligibility"))
+        return super().is_open_for_signup(request)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        """After sign-up (and the email confirmation) the next step is the profile."""
+        return reverse("mentee_profile")
+
+
+@transaction.atomic
+def create_mentee_profile(
+    *,
+    user: User,
+    eligibility: Eligibility,
+    first_name: str,
+    last_name: str,
+    grade: Grade,
+    school: School,
+    trust: Trust,
+    pronouns: str = "",
+    now: datetime.datetime | None = None,
+) -> MenteeProfile:
+    """Make the user a mentee. A second call (a double submit) changes nothing."""
+    now = now or timezone.now()
+    profile, created = MenteeProfile.objects.get_or_create(
+        user=user,
+        defaults={
+            "training_status": eligibility.training_status,
+            "absence_form_completed_on": eligibility.absence_form_completed_on,
+            "grade": grade,
+            "school": school,
+            "trust": trust,
+            "pronouns": pronouns.strip(),
+            "privacy_consent_at": now,
+        },
+    )
+    if created:
+        user.first_name = first_name.strip()
+        user.last_name = last_name.strip()
+        user.save(update_fields=["first_name", "last_name"])
+    return profile

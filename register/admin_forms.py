@@ -1,0 +1,120 @@
+"""Forms for the mentor pages of Django admin: the bio with one photo upload, and bulk upload."""
+
+import logging
+import secrets
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from register import bulk_import
+from register.models import MentorProfile
+from register.photos import ProcessedPhoto, process_photo
+
+logger = logging.getLogger(__name__)
+
+PHOTO_TYPES = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
+
+
+class MentorProfileAdminForm(forms.ModelForm):
+    """The bio form. One upload field replaces the two stored photo fields.
+
+    The upload goes through register.photos.process_photo (checked by decoding,
+    turned upright, stripped of metadata, cut square); the form keeps the two
+    results and the admin stores them when it saves the bio.
+    """
+
+    photo_upload = forms.FileField(
+        label="New photo",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": PHOTO_TYPES}),
+        help_text=(
+            "A JPEG, PNG or WebP headshot, up to 10 MB, at least 160 pixels on each side. "
+            "It is cut square; location and camera details are removed."
+        ),
+    )
+    remove_photo = forms.BooleanField(
+        label="Remove the current photo", required=False, help_text="Ignored if you upload one."
+    )
+
+    class Meta:
+        model = MentorProfile
+        # The stored photos and the invitation nonce are never edited by hand.
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "grade",
+            "school",
+            "trust",
+            "gender",
+            "pronouns",
+            "supportt_experience",
+            "time_away_experience",
+            "motivation",
+            "interests",
+            "available_days",
+            "available_times",
+            "availability_notes",
+            "meets_face_to_face",
+            "face_to_face_location",
+            "meets_virtually",
+            "virtual_platforms",
+            "contact_email",
+            "contact_phone",
+            "contact_notes",
+            "capacity",
+            "is_paused",
+            "user",
+        ]
+
+    def clean_photo_upload(self) -> ProcessedPhoto | None:
+        upload = self.cleaned_data.get("photo_upload")
+        if not upload:
+            return None
+        try:
+            return process_photo(upload, stem=f"mentor-{secrets.token_hex(6)}")
+        except ValidationError as error:
+            raise ValidationError(
+                [f"{upload.name}: {message}" for message in error.messages],
+                code="invalid_photo",
+            ) from None
+        except Exception:
+            # A file that breaks the image library in a way it does not document is
+            # still the uploader's problem to fix, never a server error; we log it.
+            logger.exception("Unexpected failure processing an uploaded photo")
+            raise ValidationError(
+                f"{upload.name}: we could not read this photo. Use a JPEG, PNG or WebP image.",
+                code="invalid_photo",
+            ) from None
+
+
+class BulkUploadForm(forms.Form):
+    csv_file = forms.FileField(
+        label="Bios (CSV file)",
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text="One bio a row, with the column names from the template in the first row.",
+    )
+    photos_zip = forms.FileField(
+        label="Photos (ZIP file)",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ".zip,application/zip"}),
+        help_text="Optional. Each row's photo_file column names a file in this ZIP.",
+    )
+
+    def clean_csv_file(self):
+        upload = self.cleaned_data["csv_file"]
+        if upload.size > bulk_import.MAX_CSV_BYTES:
+            raise ValidationError(
+                f"The CSV file is larger than {bulk_import.MAX_CSV_BYTES // 1_000_000} MB. "
+                "Split it into smaller files."
+            )
+        return upload
+
+    def clean_photos_zip(self):
+        upload = self.cleaned_data.get("photos_zip")
+        if upload and upload.size > bulk_import.MAX_ZIP_BYTES:
+            raise ValidationError(
+                f"The ZIP file is larger than {bulk_import.MAX_ZIP_BYTES // 1_000_000} MB. "
+                "Split the bios and photos into smaller batches."
+            )
+        return upload

@@ -1,0 +1,315 @@
+"""A mentor's own pages (bio, photo, capacity, pausing, the ethical framework),
+a mentor's profile as others see it, and the public bio submission form.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.email import queue_templated_email
+from accounts.rules import is_mentee, is_scheme_admin
+from register.access import (
+    framework_redirect,
+    get_mentor_profile_for_viewer,
+    get_own_mentor_profile,
+    mentor_page,
+)
+from register.fields import flags_labels
+from register.forms import (
+    CapacityForm,
+    MentorBioForm,
+    SelfSubmissionForm,
+    delete_files_after_commit,
+)
+from register.framework import get_framework_text
+from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
+from requests_app.models import Partnership, SchemeSettings
+from requests_app.workflow import mentor_availability, mentor_load
+
+HONEYPOT_FIELD = "website"  # hidden from people; bots fill it in
+
+
+def _admin_link(profile: MentorProfile) -> str:
+    return settings.SITE_URL + reverse("admin:register_mentorprofile_change", args=[profile.pk])
+
+
+def _in_words(labels: list[str]) -> str:
+    """["Monday", "Tuesday", "Friday"] -> "Monday, Tuesday and Friday"."""
+    if len(labels) < 2:
+        return "".join(labels)
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+# --- The ethical framework ------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def framework_confirm(request: HttpRequest) -> HttpResponse:
+    """Shows the framework; a POST records that the mentor has read it and will follow it."""
+    profile = get_own_mentor_profile(request.user)
+    if request.method == "POST":
+        now = timezone.now()
+        MentorProfile.objects.filter(pk=profile.pk, framework_confirmed_at__isnull=True).update(
+            framework_confirmed_at=now, updated_at=now
+        )
+        messages.success(request, "Thank you for confirming the ethical framework.")
+        return redirect("dashboard")
+    return render(
+        request,
+        "register/mentor_framework.jinja",
+        {"text": get_framework_text(), "profile": profile},
+    )
+
+
+# --- The mentor's own bio ----------------------------------------------------------
+
+
+def _save_mentor_edits(form: MentorBioForm, profile: MentorProfile, *, review: bool) -> bool:
+    """Save the mentor's edits; returns True if the bio went back for review.
+
+    Only the form's own columns are written, so a pause or a capacity change made
+    at the same moment is not overwritten.
+    """
+    now = timezone.now()
+    changed = [str(form.fields[name].label) for name in form.changed_data]
+    profile = form.save(commit=False)
+    replaced = form.attach_photo(profile)
+    with transaction.atomic():
+        profile.save(update_fields=form.changed_columns())
+        form.save_m2m()
+        sent_for_review = (
+            review
+            and bool(changed)
+            and MentorProfile.objects.filter(pk=profile.pk, status=MentorStatus.PUBLISHED).update(
+                status=MentorStatus.SUBMITTED, submitted_at=now
+            )
+            == 1
+        )
+        delete_files_after_commit(profile.photo.storage, replaced)
+        if sent_for_review:
+            queue_templated_email(
+                to=[SchemeSettings.load().inbox_email],
+                template="bio_changes_for_review_team",
+                context={"mentor": profile, "changed": changed, "link": _admin_link(profile)},
+            )
+    return sent_for_review
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@mentor_page
+def my_bio_edit(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
+    scheme = SchemeSettings.load()
+    review = scheme.bio_changes_need_review and profile.status == MentorStatus.PUBLISHED
+    status_label = profile.get_status_display()  # before the form touches the instance
+    if request.method == "POST":
+        form = MentorBioForm(request.POST, request.FILES, instance=profile)
+        if form.is_valid():
+            if not form.has_changed():
+                messages.info(request, "You did not change anything, so your bio is as it was.")
+            elif _save_mentor_edits(form, profile, review=review):
+                messages.success(
+                    request,
+                    "Your changes are saved and sent to the scheme team. Your bio is off the "
+                    "register until they publish it again.",
+                )
+            else:
+                messages.success(request, "Your bio is saved.")
+            return redirect("my_bio_preview")
+    else:
+        form = MentorBioForm(instance=profile)
+    return render(
+        request,
+        "register/mentor_edit.jinja",
+        {
+            "form": form,
+            "review": review,
+            "status_label": status_label,
+            "has_photo": bool(profile.photo),
+            "profile_pk": profile.pk,
+        },
+    )
+
+
+def _profile_context(request: HttpRequest, profile: MentorProfile) -> dict:
+    """What the profile page shows to this viewer."""
+    user = request.user
+    is_own = profile.user_id == user.pk
+    as_mentee = is_mentee(user) and not is_own
+    has_partnership = as_mentee and Partnership.objects.filter(mentee=user, mentor=profile).exists()
+    return {
+        "profile": profile,
+        "is_own": is_own,
+        "as_admin": not is_own and is_scheme_admin(user),
+        "as_mentee": as_mentee,
+        # Contact details: the mentor themself, the scheme team, and a mentee whose
+        # request this mentor accepted (an open or past partnership between them).
+        "show_contact": not as_mentee or has_partnership,
+        "availability": mentor_availability(profile) if as_mentee else None,
+        "days": _in_words(flags_labels(profile.available_days, Weekday.choices)),
+        "times": _in_words(
+            [label.lower() for label in flags_labels(profile.available_times, TimeOfDay.choices)]
+        ),
+        "platforms": _in_words([p.name for p in profile.virtual_platforms.all()]),
+        "contact_email": profile.contact_email or profile.email,
+    }
+
+
+@require_safe
+def mentor_profile(request: HttpRequest, pk: int) -> HttpResponse:
+    """A mentor's profile: for mentees (published bios), scheme admins, and the mentor."""
+    profile = get_mentor_profile_for_viewer(request.user, pk)
+    if profile.user_id == request.user.pk and (gate := framework_redirect(request)):
+        return gate
+    return render(request, "register/mentor_profile.jinja", _profile_context(request, profile))
+
+
+@require_safe
+@mentor_page
+def my_bio_preview(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
+    return render(request, "register/mentor_profile.jinja", _profile_context(request, profile))
+
+
+def _set_paused(request: HttpRequest, profile: MentorProfile, *, paused: bool) -> HttpResponse:
+    """Pause or resume taking requests: one function for both directions."""
+    now = timezone.now()
+    changed = MentorProfile.objects.filter(pk=profile.pk, is_paused=not paused).update(
+        is_paused=paused, updated_at=now
+    )
+    if paused:
+        messages.success(
+            request,
+            "You have paused taking requests. Mentees can still read your bio, but they "
+            "cannot send you a request until you resume."
+            if changed
+            else "You had already paused taking requests.",
+        )
+    else:
+        messages.success(
+            request,
+            "You are taking requests again." if changed else "You were already taking requests.",
+        )
+    return redirect("dashboard")
+
+
+@require_POST
+@mentor_page
+def my_bio_pause(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
+    return _set_paused(request, profile, paused=True)
+
+
+@require_POST
+@mentor_page
+def my_bio_resume(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
+    return _set_paused(request, profile, paused=False)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@mentor_page
+def my_bio_capacity(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
+    load = mentor_load(profile)
+    if request.method == "POST":
+        form = CapacityForm(request.POST)
+        if form.is_valid():
+            capacity = form.cleaned_data["capacity"]
+            MentorProfile.objects.filter(pk=profile.pk).update(
+                capacity=capacity, updated_at=timezone.now()
+            )
+            if load >= capacity:
+                messages.success(
+                    request,
+                    f"Your capacity is now {capacity}. You have {load} mentees at the moment, "
+                    "so you will not get new requests until a partnership ends.",
+                )
+            else:
+                messages.success(request, f"Your capacity is now {capacity}.")
+            return redirect("dashboard")
+    else:
+        form = CapacityForm(initial={"capacity": profile.capacity})
+    return render(request, "register/mentor_capacity.jinja", {"form": form, "load": load})
+
+
+# --- The public submission form ---------------------------------------------------
+
+
+def _submissions_open(scheme: SchemeSettings) -> bool:
+    """Open up to and including the deadline day, in UK time; closed with no deadline."""
+    deadline = scheme.bio_submission_deadline
+    return deadline is not None and timezone.localdate() <= deadline
+
+
+def _save_submission(form: SelfSubmissionForm, scheme: SchemeSettings) -> MentorProfile | None:
+    """Create the bio as submitted for review; None if the email was taken meanwhile."""
+    now = timezone.now()
+    profile = form.save(commit=False)
+    profile.status = MentorStatus.SUBMITTED
+    profile.submitted_at = now
+    profile.register_consent_at = now
+    profile.capacity = scheme.default_mentor_capacity
+    form.attach_photo(profile)
+    try:
+        with transaction.atomic():
+            profile.save()
+            form.save_m2m()
+    except IntegrityError:
+        # The same email sent twice at the same moment: the unique constraint decided.
+        profile.photo.storage.delete(profile.photo.name)
+        profile.photo.storage.delete(profile.photo_thumbnail.name)
+        form.add_error("email", form.duplicate_message())
+        return None
+    queue_templated_email(
+        to=[scheme.inbox_email],
+        template="bio_submitted_team",
+        context={"mentor": profile, "link": _admin_link(profile)},
+    )
+    return profile
+
+
+@login_not_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def submit_bio(request: HttpRequest) -> HttpResponse:
+    """Before the scheme's deadline, a trained mentor sends in their bio for review."""
+    scheme = SchemeSettings.load()
+    if not _submissions_open(scheme):
+        return render(
+            request,
+            "register/submit_closed.jinja",
+            {"deadline": scheme.bio_submission_deadline, "inbox": scheme.inbox_email},
+        )
+    status = 200
+    if request.method == "POST":
+        form = SelfSubmissionForm(request.POST, request.FILES, inbox=scheme.inbox_email)
+        if request.POST.get(HONEYPOT_FIELD):
+            form = SelfSubmissionForm(inbox=scheme.inbox_email)
+            messages.error(
+                request,
+                "We could not accept this form. If you filled it in yourself, please email "
+                f"the scheme team at {scheme.inbox_email}.",
+            )
+            status = 400
+        elif form.is_valid() and _save_submission(form, scheme) is not None:
+            return redirect("submit_bio_done")
+    else:
+        form = SelfSubmissionForm(inbox=scheme.inbox_email)
+    return render(
+        request,
+        "register/submit_form.jinja",
+        {
+            "form": form,
+            "deadline": scheme.bio_submission_deadline,
+            "honeypot": HONEYPOT_FIELD,
+            "rejected": status == 400,
+        },
+        status=status,
+    )
+
+
+@login_not_required
+@require_safe
+def submit_bio_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "register/submit_done.jinja")
