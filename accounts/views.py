@@ -4,6 +4,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.rules import is_mentee, is_mentor, is_scheme_admin
 from register.access import framework_redirect
+from requests_app import partnership_views
 
 
 @require_safe
@@ -20,5 +21,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "is_mentor": is_mentor(user),
             "is_scheme_admin": is_scheme_admin(user),
             "mentor_profile": getattr(user, "mentor_profile", None),
+            **partnership_views.dashboard_context(user),
         },
     )

@@ -23,6 +23,21 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.remind_mentors",
         "schedule": crontab(minute=5),
     },
+    # Complete partnerships whose sessions are used up or whose window has passed.
+    "complete-finished-partnerships": {
+        "task": "requests_app.tasks.complete_finished_partnerships",
+        "schedule": crontab(minute=20),
+    },
+    # Remind people once about feedback surveys left unanswered for a week.
+    "remind-unanswered-feedback": {
+        "task": "requests_app.tasks.remind_unanswered_feedback",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    # Anonymise accounts unused beyond the retention period and clear old mentee free text.
+    "anonymise-inactive-accounts": {
+        "task": "accounts.tasks.anonymise_inactive_accounts",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from register import framework
+from register import agreement_text, framework
 from requests_app.models import SchemeText
 
 
@@ -64,8 +64,22 @@ DEFAULT_TEXTS: dict[str, Text] = {
             "It follows the NHS.UK design system and aims to meet the Web Content "
             "Accessibility Guidelines (WCAG) 2.2 at level AA.\n\n"
             "## How we test\n\n"
-            "Every page is checked automatically with axe-core in a real browser each time "
-            "the service changes. Every page works without JavaScript.\n\n"
+            "Each time the service changes, automated tests open every page in a real "
+            "browser: as someone who is not logged in, as a mentee, as a mentor and as a "
+            "member of the scheme team. Each page is checked with axe-core against WCAG 2.2 "
+            "levels A and AA and axe's good-practice rules. The same tests check that every "
+            "image has a text description, that mentors' photos say whose photo they are, "
+            "that each page has its own title, and that when a form has a mistake the page "
+            'title starts with "Error" and a list of the errors comes before the form.\n\n'
+            "We also test by keyboard alone. Using only the Tab, Enter and Space keys, the "
+            "tests log in, go from the dashboard to a form and send it with a mistake. They "
+            'check that "Skip to main content" is the first thing you reach on each page, '
+            "that you can always see where you are on the page, and that after a mistake you "
+            "are taken to the list of errors.\n\n"
+            "Every page works without JavaScript.\n\n"
+            "## What we have not tested yet\n\n"
+            "We have not yet tested the service with people who use screen readers, screen "
+            "magnifiers or voice control. We plan to.\n\n"
             "## Tell us about a problem\n\n"
             "If something does not work for you, contact the scheme team and we will help "
             "and fix it."
@@ -89,6 +103,7 @@ DEFAULT_TEXTS: dict[str, Text] = {
         ),
     ),
     framework.SLUG: Text(title=framework.TITLE, body=framework.BODY),
+    agreement_text.SLUG: Text(title=agreement_text.TITLE, body=agreement_text.BODY),
 }
 
 # Texts that are pages of their own, reachable without logging in.

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -12,6 +13,7 @@ from requests_app.models import (
     ExtensionRequest,
     Feedback,
     Meeting,
+    MeetingState,
     MentoringRequest,
     NonWorkingDay,
     Partnership,
@@ -222,6 +224,20 @@ class MentoringRequestAdmin(ReadOnlyAdmin):
         )
 
 
+class MeetingInline(admin.TabularInline):
+    """When the meetings were and what became of them; nothing said in them."""
+
+    model = Meeting
+    fields = ["starts_at", "duration_minutes", "state", "held_at", "cancelled_at", "cancelled_late"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Partnership)
 class PartnershipAdmin(ReadOnlyAdmin):
     """Dates and counts only: what is said in mentoring stays out of admin."""
@@ -233,10 +249,12 @@ class PartnershipAdmin(ReadOnlyAdmin):
         "state",
         "started_at",
         "window_ends_on",
-        "sessions_allowed",
+        "sessions",
+        "ended_at",
     ]
-    list_filter = ["state"]
+    list_filter = ["state", "end_reason"]
     list_select_related = ["mentee", "mentor"]
+    date_hierarchy = "started_at"
     fields = [
         "request",
         "mentee",
@@ -244,35 +262,121 @@ class PartnershipAdmin(ReadOnlyAdmin):
         "state",
         "started_at",
         "window_ends_on",
-        "sessions_allowed",
+        "sessions",
         "mentee_confirmed_at",
         "mentor_confirmed_at",
         "ended_at",
         "end_reason",
         "end_note",
     ]
-    inlines = [TransitionInline]
+    readonly_fields = ["sessions"]
+    inlines = [MeetingInline, TransitionInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                held=Count("meetings", filter=Q(meetings__state=MeetingState.HELD)),
+                planned=Count("meetings", filter=Q(meetings__state=MeetingState.PLANNED)),
+                cancelled=Count("meetings", filter=Q(meetings__state=MeetingState.CANCELLED)),
+                cancelled_late=Count("meetings", filter=Q(meetings__cancelled_late=True)),
+            )
+        )
+
+    @admin.display(description="sessions")
+    def sessions(self, obj: Partnership) -> str:
+        text = f"{obj.held} held, {obj.planned} planned of {obj.sessions_allowed}"
+        if obj.cancelled:
+            text += f"; {obj.cancelled} cancelled ({obj.cancelled_late} late)"
+        return text
 
 
 @admin.register(Meeting)
 class MeetingAdmin(ReadOnlyAdmin):
     list_display = ["pk", "partnership", "starts_at", "duration_minutes", "state", "cancelled_late"]
     list_filter = ["state", "cancelled_late", "mode"]
+    date_hierarchy = "starts_at"
     fields = [
         "partnership",
         "starts_at",
         "duration_minutes",
         "mode",
         "state",
+        "held_at",
         "cancelled_at",
         "cancelled_late",
     ]
+    inlines = [TransitionInline]
 
 
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "partnership", "state", "created_at", "decided_at"]
+    """Requests for more sessions: approve or decline them with the actions."""
+
+    list_display = [
+        "pk",
+        "partnership",
+        "state",
+        "created_at",
+        "sessions_used",
+        "decided_at",
+        "sessions_added",
+    ]
     list_filter = ["state"]
+    list_select_related = ["partnership__mentee", "partnership__mentor"]
+    fields = [
+        "partnership",
+        "requested_by",
+        "reason",
+        "state",
+        "created_at",
+        "decided_at",
+        "decided_by",
+        "sessions_added",
+    ]
+    actions = ["approve_extensions", "decline_extensions"]
+
+    def get_queryset(self, request):
+        used = Count(
+            "partnership__meetings",
+            filter=Q(partnership__meetings__state__in=workflow.USES_ALLOWANCE),
+        )
+        return super().get_queryset(request).annotate(used=used)
+
+    @admin.display(description="sessions used")
+    def sessions_used(self, obj: ExtensionRequest) -> str:
+        return f"{obj.used} of {obj.partnership.sessions_allowed}"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Needed for the actions; the form itself stays read-only.
+        return request.user.has_perm("requests_app.change_extensionrequest")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def _decide(self, request, queryset, decide, done: str) -> None:
+        decided, refused = 0, []
+        for pk in queryset.values_list("pk", flat=True):
+            try:
+                decide(extension_id=pk, admin_user=request.user)
+                decided += 1
+            except workflow.WorkflowError as error:
+                refused.append(f"#{pk}: {error}")
+        self.message_user(request, f"{done} {decided} request(s); both sides emailed.")
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+    @admin.action(
+        description="Approve more sessions for the selected requests",
+        permissions=["change"],
+    )
+    def approve_extensions(self, request, queryset):
+        self._decide(request, queryset, workflow.approve_extension, "Approved")
+
+    @admin.action(description="Decline the selected requests", permissions=["change"])
+    def decline_extensions(self, request, queryset):
+        self._decide(request, queryset, workflow.decline_extension, "Declined")
 
 
 @admin.register(Feedback)

@@ -1,6 +1,9 @@
-from django import forms
+import datetime
 
-from requests_app.models import DeclineReason, MeetingMode
+from django import forms
+from django.utils import timezone
+
+from requests_app.models import DeclineReason, EndReason, MeetingMode
 
 
 class SendRequestForm(forms.Form):
@@ -50,4 +53,185 @@ class CancelForm(forms.Form):
 
     reason = forms.CharField(
         label="Reason (both sides are told)", max_length=200, widget=forms.Textarea
+    )
+
+
+# --- Partnerships -------------------------------------------------------------------
+
+LENGTH_CHOICES = [(30, "30 minutes"), (45, "45 minutes"), (60, "1 hour"), (90, "1 hour 30 minutes")]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")  # what a date input reads and sends
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+class ArrangementsForm(forms.Form):
+    usual_length_minutes = forms.TypedChoiceField(
+        label="How long will your meetings usually last?",
+        choices=[("", "Choose a length"), *LENGTH_CHOICES],
+        coerce=int,
+        error_messages={"required": "Choose how long your meetings will usually last"},
+    )
+    frequency = forms.CharField(
+        label="How often do you plan to meet?",
+        help_text="For example: every 2 weeks, or once a month.",
+        max_length=80,
+        error_messages={"required": "Say how often you plan to meet"},
+    )
+    usual_mode = forms.ChoiceField(
+        label="How will you usually meet?",
+        choices=MeetingMode.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you will usually meet"},
+    )
+    contact_boundaries = forms.CharField(
+        label="How and when you will be in touch between meetings",
+        help_text="For example: email only, on weekdays, and a reply within 2 days is fine.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+    )
+
+
+class AgreementForm(ArrangementsForm):
+    confirm = forms.BooleanField(
+        label="We have talked these points through and I agree to them",
+        error_messages={"required": "Tick the box to confirm the agreement"},
+    )
+
+
+class PlanMeetingForm(forms.Form):
+    date = forms.DateField(
+        label="Date",
+        help_text="For example: 2027-03-15. Your browser may offer a calendar.",
+        widget=DateInput,
+        error_messages={
+            "required": "Enter the date of the meeting",
+            "invalid": "Enter a real date, for example 2027-03-15",
+        },
+    )
+    time = forms.TimeField(
+        label="Start time (UK time)",
+        help_text="For example: 18:30.",
+        widget=TimeInput,
+        error_messages={
+            "required": "Enter the time the meeting starts",
+            "invalid": "Enter a time, for example 18:30",
+        },
+    )
+    duration_minutes = forms.TypedChoiceField(
+        label="Length",
+        choices=LENGTH_CHOICES,
+        coerce=int,
+        initial=60,
+    )
+    mode = forms.ChoiceField(
+        label="How will you meet?",
+        choices=MeetingMode.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you will meet"},
+    )
+
+    def starts_at(self) -> datetime.datetime:
+        """The start in UK time, from the date and time given."""
+        naive = datetime.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
+        return timezone.make_aware(naive)
+
+
+class CancelMeetingForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you cancelling?",
+        help_text="Only the other person sees this. The scheme team is told the date only.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=300,
+        required=False,
+    )
+
+
+class ExtensionForm(forms.Form):
+    reason = forms.CharField(
+        label="Why would you like more sessions?",
+        help_text="A sentence or two is enough. The scheme team reads this to decide.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=1000,
+        error_messages={"required": "Say briefly why you would like more sessions"},
+    )
+
+
+class EndPartnershipForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why are you ending the partnership?",
+        choices=EndReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why you are ending the partnership"},
+    )
+    note = forms.CharField(
+        label="Anything the scheme team should know",
+        help_text="Only the scheme team reads this. The other person is not told why.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+    )
+
+
+RATING_CHOICES = [
+    (1, "1 – not at all"),
+    (2, "2"),
+    (3, "3"),
+    (4, "4"),
+    (5, "5 – very much"),
+]
+
+
+def _rating(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=RATING_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a number from 1 to 5"},
+    )
+
+
+class FeedbackForm(forms.Form):
+    rating_overall = _rating("How useful has peer mentoring been for you?")
+    rating_felt_heard = _rating("How well did you feel listened to?")
+    rating_would_recommend = _rating("Would you recommend the scheme to a colleague?")
+    comment = forms.CharField(
+        label="Anything else you would like the scheme team to know",
+        help_text="Only the scheme team reads your answers. The other person never sees them.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+    )
+
+    def __init__(self, *args, role: str = "mentee", **kwargs):
+        super().__init__(*args, **kwargs)
+        if role == "mentor":
+            self.fields[
+                "rating_felt_heard"
+            ].label = "How well did the scheme support you as a mentor?"
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="New note",
+        help_text=(
+            "Only you can read your notes. They are encrypted, the scheme team and your "
+            "mentee never see them, they are not in any data download, and they are "
+            "deleted for good when the partnership ends."
+        ),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        error_messages={"required": "Write something to save a note"},
     )

@@ -304,6 +304,12 @@ class Partnership(models.Model):
                 condition=Q(state__in=["agreement_pending", "active"]),
                 name="partnership_open_by_mentor",
             ),
+            # Serves the completion job: open partnerships whose window has passed.
+            models.Index(
+                fields=["window_ends_on"],
+                condition=Q(state__in=["agreement_pending", "active"]),
+                name="partnership_open_window",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -440,6 +446,14 @@ class Feedback(models.Model):
                     | Q(rating_would_recommend__gte=1, rating_would_recommend__lte=5)
                 ),
                 name="feedback_ratings_1_to_5",
+            ),
+        ]
+        indexes = [
+            # Serves the feedback reminder job: unanswered surveys not yet reminded, by age.
+            models.Index(
+                fields=["requested_at"],
+                condition=Q(submitted_at__isnull=True, reminder_sent_at__isnull=True),
+                name="feedback_to_remind",
             ),
         ]
 

@@ -23,3 +23,31 @@ def send_expiry_emails(request_ids: list[int]) -> None:
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
 def send_reminder_emails(request_ids: list[int]) -> None:
     workflow.send_reminder_emails(request_ids)
+
+
+# --- Partnerships -------------------------------------------------------------------
+
+
+@shared_task
+def complete_finished_partnerships() -> int:
+    return workflow.complete_finished_partnerships()
+
+
+@shared_task
+def remind_unanswered_feedback() -> int:
+    return workflow.remind_unanswered_feedback()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def send_completion_emails(partnership_ids: list[int]) -> None:
+    workflow.send_completion_emails(partnership_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def send_feedback_request_emails(feedback_ids: list[int]) -> None:
+    workflow.send_feedback_request_emails(feedback_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def send_feedback_reminder_emails(feedback_ids: list[int]) -> None:
+    workflow.send_feedback_reminder_emails(feedback_ids)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app import views
+from requests_app import partnership_views, views
 
 app_name = "requests"
 urlpatterns = [
@@ -13,4 +13,52 @@ urlpatterns = [
     path("mentor/requests/<int:pk>/accept/", views.accept, name="accept"),
     path("mentor/requests/<int:pk>/decline/", views.decline, name="decline"),
     path("r/<str:token>/", views.email_link, name="email_link"),
+]
+
+# Partnerships: both sides' pages, meetings, feedback and the mentor's notes.
+urlpatterns += [
+    path(
+        "partnerships/<int:pk>/",
+        partnership_views.partnership_detail,
+        name="partnership",
+    ),
+    path(
+        "partnerships/<int:pk>/agreement/",
+        partnership_views.agreement,
+        name="partnership_agreement",
+    ),
+    path(
+        "partnerships/<int:pk>/arrangements/",
+        partnership_views.arrangements,
+        name="partnership_arrangements",
+    ),
+    path(
+        "partnerships/<int:pk>/meetings/new/",
+        partnership_views.plan_meeting,
+        name="plan_meeting",
+    ),
+    path(
+        "partnerships/<int:pk>/more-sessions/",
+        partnership_views.request_extension,
+        name="partnership_extension",
+    ),
+    path(
+        "partnerships/<int:pk>/end/",
+        partnership_views.end_partnership,
+        name="partnership_end",
+    ),
+    path(
+        "partnerships/<int:pk>/notes/",
+        partnership_views.partnership_notes,
+        name="partnership_notes",
+    ),
+    path("notes/<int:pk>/delete/", partnership_views.note_delete, name="note_delete"),
+    path("meetings/<int:pk>/held/", partnership_views.meeting_held, name="meeting_held"),
+    path("meetings/<int:pk>/cancel/", partnership_views.meeting_cancel, name="meeting_cancel"),
+    path(
+        "meetings/<int:pk>/calendar.ics",
+        partnership_views.meeting_calendar,
+        name="meeting_calendar",
+    ),
+    path("feedback/<int:pk>/", partnership_views.feedback, name="feedback"),
 ]

@@ -14,18 +14,30 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.email import queue_templated_email
 from accounts.rules import is_mentee
+from mentoring.formatting import long_date
 from register.models import MentorProfile, MentorStatus
-from requests_app import working_days
+from requests_app import notes, working_days
+from requests_app.ics import meeting_ics
 from requests_app.models import (
     OPEN_PARTNERSHIP_STATES,
     DeclineReason,
+    EndReason,
+    ExtensionRequest,
+    ExtensionState,
+    Feedback,
+    FeedbackStage,
+    Meeting,
+    MeetingMode,
+    MeetingState,
     MentoringRequest,
+    MentorNote,
     Partnership,
     PartnershipState,
     RequestState,
@@ -424,3 +436,923 @@ def open_load_by_mentor(mentor_ids: list[int]) -> dict[int, int]:
         .annotate(n=Count("pk"))
     )
     return {row["mentor_id"]: row["n"] for row in rows}
+
+
+# === Partnerships ================================================================
+#
+# An accepted request opens a partnership (accept_request above). From there:
+# agreement pending -> active (both confirm) -> completed (sessions all held, or
+# the window passed) | ended early (either side). Each function below locks the
+# partnership row (select_for_update) or changes a row with a conditional update,
+# records a Transition, and sends its emails after commit. Events that do not
+# change the partnership's state (a confirmation, an extension, feedback asked
+# for) are recorded with the same from and to state and a reason.
+
+# Meetings that count against the allowance: a cancelled one gives its place back.
+USES_ALLOWANCE = [MeetingState.PLANNED, MeetingState.HELD]
+FEEDBACK_REMINDER_AFTER = datetime.timedelta(days=7)
+OTHER_SIDE = {"mentee": "mentor", "mentor": "mentee"}
+_ENDED = "This partnership has ended."
+
+
+@dataclass(frozen=True)
+class Arrangements:
+    """What the two agree at their first conversation: recorded on the partnership."""
+
+    usual_length_minutes: int | None
+    frequency: str
+    usual_mode: str
+    contact_boundaries: str = ""
+
+    @classmethod
+    def of(cls, partnership: Partnership) -> "Arrangements":
+        return cls(
+            usual_length_minutes=partnership.usual_length_minutes,
+            frequency=partnership.frequency,
+            usual_mode=partnership.usual_mode,
+            contact_boundaries=partnership.contact_boundaries,
+        )
+
+    def cleaned(self) -> "Arrangements":
+        if self.usual_mode not in MeetingMode.values:
+            raise WorkflowError("Choose how you will usually meet.")
+        if not self.usual_length_minutes or not 15 <= self.usual_length_minutes <= 240:
+            raise WorkflowError("Choose how long your meetings will usually last.")
+        if not self.frequency.strip():
+            raise WorkflowError("Say how often you plan to meet.")
+        return Arrangements(
+            usual_length_minutes=self.usual_length_minutes,
+            frequency=self.frequency.strip()[:80],
+            usual_mode=self.usual_mode,
+            contact_boundaries=self.contact_boundaries.strip()[:1000],
+        )
+
+
+def party_role(partnership: Partnership, user) -> str:
+    """Which side of the partnership the user is on: "mentee" or "mentor"."""
+    if partnership.mentee_id == user.pk:
+        return "mentee"
+    if partnership.mentor.user_id == user.pk:
+        return "mentor"
+    raise WorkflowError("Only the mentor and the mentee can change this partnership.")
+
+
+def sessions_used(partnership: Partnership) -> int:
+    return partnership.meetings.filter(state__in=USES_ALLOWANCE).count()
+
+
+def _lock_partnership(partnership_id: int, user=None) -> Partnership:
+    """The partnership row, locked for this transaction; scoped to its two people."""
+    partnerships = Partnership.objects.select_for_update(of=("self",)).select_related("mentor")
+    if user is not None:
+        partnerships = partnerships.filter(Q(mentee=user) | Q(mentor__user=user))
+    partnership = partnerships.filter(pk=partnership_id).first()
+    if partnership is None:
+        raise WorkflowError("This partnership does not exist.")
+    return partnership
+
+
+def _meeting_partnership_id(meeting_id: int, user) -> int:
+    partnership_id = (
+        Meeting.objects.filter(pk=meeting_id)
+        .filter(Q(partnership__mentee=user) | Q(partnership__mentor__user=user))
+        .values_list("partnership_id", flat=True)
+        .first()
+    )
+    if partnership_id is None:
+        raise WorkflowError("This meeting does not exist.")
+    return partnership_id
+
+
+def _event(partnership: Partnership, *, at, actor=None, reason: str) -> None:
+    """History for something that happened to a partnership without changing its state."""
+    _record(
+        at=at,
+        actor=actor,
+        reason=reason,
+        partnership=partnership,
+        from_state=partnership.state,
+        to_state=partnership.state,
+    )
+
+
+def confirm_agreement(
+    *,
+    partnership_id: int,
+    user,
+    arrangements: Arrangements,
+    now: datetime.datetime | None = None,
+) -> Partnership:
+    """One side confirms the agreement and the arrangements; when both have, it is active.
+
+    If the arrangements differ from those the other side already confirmed, their
+    confirmation is cleared: both always confirm the same terms.
+    """
+    now = now or timezone.now()
+    arrangements = arrangements.cleaned()
+    with transaction.atomic():
+        partnership = _lock_partnership(partnership_id, user)
+        role = party_role(partnership, user)
+        other = OTHER_SIDE[role]
+        if partnership.state == PartnershipState.ACTIVE:
+            raise WorkflowError("You have both confirmed the agreement already.")
+        if partnership.state != PartnershipState.AGREEMENT_PENDING:
+            raise WorkflowError(_ENDED)
+        if getattr(partnership, f"{role}_confirmed_at") is not None:
+            raise WorkflowError(
+                "You have confirmed the agreement already. "
+                "It starts when the other side confirms too."
+            )
+        changed = Arrangements.of(partnership) != arrangements
+        other_unconfirmed = changed and getattr(partnership, f"{other}_confirmed_at") is not None
+        for name, value in vars(arrangements).items():
+            setattr(partnership, name, value)
+        setattr(partnership, f"{role}_confirmed_at", now)
+        if other_unconfirmed:
+            setattr(partnership, f"{other}_confirmed_at", None)
+        both = bool(partnership.mentee_confirmed_at and partnership.mentor_confirmed_at)
+        if both:
+            partnership.state = PartnershipState.ACTIVE
+        partnership.save(
+            update_fields=[
+                *vars(arrangements),
+                "mentee_confirmed_at",
+                "mentor_confirmed_at",
+                "state",
+            ]
+        )
+        if both:
+            _record(
+                at=now,
+                actor=user,
+                reason=f"Both confirmed the agreement, the {role} last",
+                partnership=partnership,
+                from_state=PartnershipState.AGREEMENT_PENDING,
+                to_state=PartnershipState.ACTIVE,
+            )
+        else:
+            reason = f"The {role} confirmed the agreement"
+            if other_unconfirmed:
+                reason += f" with changed arrangements; the {other} is asked to confirm again"
+            _event(partnership, at=now, actor=user, reason=reason)
+    partnership = _for_email(partnership.pk)
+    if both:
+        for side in ("mentee", "mentor"):
+            _email_side(partnership, side, "partnership_active")
+    else:
+        _email_side(
+            partnership, other, "partnership_confirm_needed", changed_arrangements=other_unconfirmed
+        )
+    return partnership
+
+
+def change_arrangements(
+    *,
+    partnership_id: int,
+    user,
+    arrangements: Arrangements,
+    now: datetime.datetime | None = None,
+) -> Partnership:
+    """Once active, either side records new arrangements; the other side is told."""
+    now = now or timezone.now()
+    arrangements = arrangements.cleaned()
+    with transaction.atomic():
+        partnership = _lock_partnership(partnership_id, user)
+        role = party_role(partnership, user)
+        if partnership.state == PartnershipState.AGREEMENT_PENDING:
+            raise WorkflowError("Agree your arrangements when you confirm the agreement.")
+        if partnership.state != PartnershipState.ACTIVE:
+            raise WorkflowError(_ENDED)
+        if Arrangements.of(partnership) == arrangements:
+            return partnership
+        for name, value in vars(arrangements).items():
+            setattr(partnership, name, value)
+        partnership.save(update_fields=list(vars(arrangements)))
+        _event(partnership, at=now, actor=user, reason=f"The {role} changed the arrangements")
+    partnership = _for_email(partnership.pk)
+    _email_side(partnership, OTHER_SIDE[role], "partnership_arrangements_changed")
+    return partnership
+
+
+# --- Meetings ---------------------------------------------------------------------
+
+
+def plan_meeting(
+    *,
+    partnership_id: int,
+    user,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    mode: str,
+    now: datetime.datetime | None = None,
+) -> Meeting:
+    """Either side plans a meeting: within the allowance, the window, and in the future.
+
+    The partnership row is locked, so two people planning at once cannot both
+    take the last place of the allowance.
+    """
+    now = now or timezone.now()
+    if mode not in MeetingMode.values:
+        raise WorkflowError("Choose how you will meet.")
+    if not 15 <= duration_minutes <= 240:
+        raise WorkflowError("A meeting lasts between 15 minutes and 4 hours.")
+    with transaction.atomic():
+        partnership = _lock_partnership(partnership_id, user)
+        role = party_role(partnership, user)
+        if partnership.state == PartnershipState.AGREEMENT_PENDING:
+            raise WorkflowError("You can plan meetings once you have both confirmed the agreement.")
+        if partnership.state != PartnershipState.ACTIVE:
+            raise WorkflowError(_ENDED)
+        if starts_at <= now:
+            raise WorkflowError("Choose a date and time in the future.")
+        if timezone.localtime(starts_at).date() > partnership.window_ends_on:
+            raise WorkflowError(
+                f"Meetings can be planned up to {long_date(partnership.window_ends_on)}."
+            )
+        if sessions_used(partnership) >= partnership.sessions_allowed:
+            raise WorkflowError(
+                f"All {partnership.sessions_allowed} sessions are planned or held. "
+                "You can ask the scheme team for more."
+            )
+        meeting = Meeting.objects.create(
+            partnership=partnership,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            mode=mode,
+            planned_by=user,
+            planned_at=now,
+        )
+        _record(at=now, actor=user, meeting=meeting, to_state=MeetingState.PLANNED)
+    _email_meeting_planned(_for_email(partnership.pk), meeting, OTHER_SIDE[role], now=now)
+    return meeting
+
+
+def mark_meeting_held(*, meeting_id: int, user, now: datetime.datetime | None = None) -> Meeting:
+    """Either side records that a meeting took place, once its time has come.
+
+    Half the allowance held asks both for mid-point feedback; all of it held
+    completes the partnership (unless more sessions have been asked for).
+    """
+    now = now or timezone.now()
+    scheme = SchemeSettings.load()
+    with transaction.atomic():
+        partnership = _lock_partnership(_meeting_partnership_id(meeting_id, user), user)
+        if partnership.state != PartnershipState.ACTIVE:
+            raise WorkflowError(_ENDED)
+        changed = Meeting.objects.filter(
+            pk=meeting_id, state=MeetingState.PLANNED, starts_at__lte=now
+        ).update(state=MeetingState.HELD, held_at=now)
+        meeting = Meeting.objects.get(pk=meeting_id)
+        if changed != 1:
+            if meeting.state == MeetingState.HELD:
+                raise WorkflowError("This meeting is already marked as held.")
+            if meeting.state == MeetingState.CANCELLED:
+                raise WorkflowError("This meeting was cancelled, so it cannot be marked as held.")
+            raise WorkflowError("You can mark a meeting as held once its start time has passed.")
+        _record(
+            at=now,
+            actor=user,
+            meeting=meeting,
+            from_state=MeetingState.PLANNED,
+            to_state=MeetingState.HELD,
+        )
+        held = partnership.meetings.filter(state=MeetingState.HELD).count()
+        if held >= partnership.sessions_allowed and not _extension_pending(partnership):
+            _complete(
+                [partnership.pk], now=now, reasons={partnership.pk: f"All {held} sessions held"}
+            )
+        elif scheme.feedback_midpoint and held * 2 >= partnership.sessions_allowed:
+            feedback_ids = _request_feedback([partnership.pk], FeedbackStage.MIDPOINT, now=now)
+            _after_commit_in_batches("send_feedback_request_emails", feedback_ids)
+    return meeting
+
+
+def cancel_meeting(
+    *, meeting_id: int, user, reason: str = "", now: datetime.datetime | None = None
+) -> Meeting:
+    """Either side cancels a planned meeting; with less than the notice, it is late.
+
+    The other side and the scheme inbox are told; the reason goes to the other
+    side only. The place in the allowance is given back.
+    """
+    now = now or timezone.now()
+    scheme = SchemeSettings.load()
+    with transaction.atomic():
+        partnership = _lock_partnership(_meeting_partnership_id(meeting_id, user), user)
+        role = party_role(partnership, user)
+        if partnership.state not in OPEN_PARTNERSHIP_STATES:
+            raise WorkflowError(_ENDED)
+        notice = datetime.timedelta(hours=scheme.cancellation_notice_hours)
+        meeting = Meeting.objects.get(pk=meeting_id)
+        late = meeting.starts_at - now < notice
+        changed = Meeting.objects.filter(pk=meeting_id, state=MeetingState.PLANNED).update(
+            state=MeetingState.CANCELLED,
+            cancelled_at=now,
+            cancelled_by=user,
+            cancellation_reason=reason.strip()[:300],
+            cancelled_late=late,
+        )
+        if changed != 1:
+            if meeting.state == MeetingState.HELD:
+                raise WorkflowError("This meeting is already marked as held.")
+            raise WorkflowError("This meeting is already cancelled.")
+        meeting.refresh_from_db()
+        _record(
+            at=now,
+            actor=user,
+            meeting=meeting,
+            from_state=MeetingState.PLANNED,
+            to_state=MeetingState.CANCELLED,
+            reason=(
+                f"Cancelled by the {role} with less than "
+                f"{scheme.cancellation_notice_hours} hours' notice"
+                if late
+                else f"Cancelled by the {role}"
+            ),
+        )
+    partnership = _for_email(partnership.pk)
+    context = {
+        "meeting": meeting,
+        "cancelled_by_role": role,
+        "notice_hours": scheme.cancellation_notice_hours,
+    }
+    _email_side(partnership, OTHER_SIDE[role], "meeting_cancelled", **context)
+    queue_templated_email(
+        to=[scheme.inbox_email],
+        template="meeting_cancelled_team",
+        context={"partnership": partnership, **context},
+    )
+    return meeting
+
+
+# --- Extensions -------------------------------------------------------------------
+
+
+def _extension_pending(partnership: Partnership) -> bool:
+    return partnership.extension_requests.filter(state=ExtensionState.PENDING).exists()
+
+
+def can_ask_for_extension(partnership: Partnership, used: int) -> bool:
+    """Once the allowance is used up, or nearly: one place or none left to plan."""
+    return partnership.state == PartnershipState.ACTIVE and partnership.sessions_allowed - used <= 1
+
+
+def request_extension(
+    *, partnership_id: int, user, reason: str, now: datetime.datetime | None = None
+) -> ExtensionRequest:
+    """Either side asks the scheme team for more sessions, with a short reason."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError("Say briefly why you would like more sessions.")
+    with transaction.atomic():
+        partnership = _lock_partnership(partnership_id, user)
+        role = party_role(partnership, user)
+        if partnership.state != PartnershipState.ACTIVE:
+            raise WorkflowError(
+                _ENDED
+                if partnership.state not in OPEN_PARTNERSHIP_STATES
+                else "You can ask for more sessions once the partnership has started."
+            )
+        if _extension_pending(partnership):
+            raise WorkflowError(
+                "You have already asked for more sessions. The scheme team will answer soon."
+            )
+        if not can_ask_for_extension(partnership, sessions_used(partnership)):
+            raise WorkflowError(
+                "You can ask for more sessions when you have one session or none left to plan."
+            )
+        extension = ExtensionRequest.objects.create(
+            partnership=partnership, requested_by=user, reason=reason[:1000], created_at=now
+        )
+        _event(partnership, at=now, actor=user, reason=f"The {role} asked for more sessions")
+    queue_templated_email(
+        to=[SchemeSettings.load().inbox_email],
+        template="partnership_extension_requested_team",
+        context={
+            "partnership": _for_email(partnership.pk),
+            "extension": extension,
+            "role": role,
+            "link": _absolute("admin:requests_app_extensionrequest_change", extension.pk),
+        },
+    )
+    return extension
+
+
+def _decide_extension(
+    *, extension_id: int, admin_user, to_state: str, now: datetime.datetime
+) -> tuple[ExtensionRequest, Partnership]:
+    partnership_id = (
+        ExtensionRequest.objects.filter(pk=extension_id)
+        .values_list("partnership_id", flat=True)
+        .first()
+    )
+    if partnership_id is None:
+        raise WorkflowError("This request for more sessions does not exist.")
+    partnership = _lock_partnership(partnership_id)
+    if partnership.state not in OPEN_PARTNERSHIP_STATES:
+        raise WorkflowError(_ENDED)
+    sessions = (
+        SchemeSettings.load().extension_sessions if to_state == ExtensionState.APPROVED else 0
+    )
+    changed = ExtensionRequest.objects.filter(pk=extension_id, state=ExtensionState.PENDING).update(
+        state=to_state, decided_at=now, decided_by=admin_user, sessions_added=sessions
+    )
+    if changed != 1:
+        raise WorkflowError("This request for more sessions has already been decided.")
+    return ExtensionRequest.objects.get(pk=extension_id), partnership
+
+
+def approve_extension(
+    *, extension_id: int, admin_user, now: datetime.datetime | None = None
+) -> ExtensionRequest:
+    """An admin adds the scheme's extension size to the allowance; both sides are told."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        extension, partnership = _decide_extension(
+            extension_id=extension_id,
+            admin_user=admin_user,
+            to_state=ExtensionState.APPROVED,
+            now=now,
+        )
+        Partnership.objects.filter(pk=partnership.pk).update(
+            sessions_allowed=F("sessions_allowed") + extension.sessions_added
+        )
+        _event(
+            partnership,
+            at=now,
+            actor=admin_user,
+            reason=f"More sessions approved: {extension.sessions_added} added",
+        )
+    partnership = _for_email(partnership.pk)
+    for side in ("mentee", "mentor"):
+        _email_side(partnership, side, "partnership_extension_approved", extension=extension)
+    return extension
+
+
+def decline_extension(
+    *, extension_id: int, admin_user, now: datetime.datetime | None = None
+) -> ExtensionRequest:
+    """An admin says no; both sides are told. If every session is held, it completes."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        extension, partnership = _decide_extension(
+            extension_id=extension_id,
+            admin_user=admin_user,
+            to_state=ExtensionState.DECLINED,
+            now=now,
+        )
+        _event(partnership, at=now, actor=admin_user, reason="More sessions declined")
+        held = partnership.meetings.filter(state=MeetingState.HELD).count()
+        completes = (
+            partnership.state == PartnershipState.ACTIVE and held >= partnership.sessions_allowed
+        )
+        if completes:
+            _complete(
+                [partnership.pk], now=now, reasons={partnership.pk: f"All {held} sessions held"}
+            )
+    partnership = _for_email(partnership.pk)
+    for side in ("mentee", "mentor"):
+        _email_side(
+            partnership,
+            side,
+            "partnership_extension_declined",
+            extension=extension,
+            completes=completes,
+        )
+    return extension
+
+
+# --- Ending -----------------------------------------------------------------------
+
+
+def end_partnership_early(
+    *,
+    partnership_id: int,
+    user,
+    reason: str,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> Partnership:
+    """Either side ends the partnership, without blame. The note goes to the scheme team only.
+
+    The mentee may choose another mentor straight away, and the mentor's place is free.
+    """
+    now = now or timezone.now()
+    if reason not in EndReason.values:
+        raise WorkflowError("Choose why you are ending the partnership.")
+    with transaction.atomic():
+        partnership = _lock_partnership(partnership_id, user)
+        role = party_role(partnership, user)
+        from_state = partnership.state
+        changed = Partnership.objects.filter(
+            pk=partnership.pk, state__in=OPEN_PARTNERSHIP_STATES
+        ).update(
+            state=PartnershipState.ENDED_EARLY,
+            ended_at=now,
+            ended_by=user,
+            end_reason=reason,
+            end_note=note.strip()[:2000],
+        )
+        if changed != 1:
+            raise WorkflowError("This partnership has already ended.")
+        partnership.state = PartnershipState.ENDED_EARLY
+        _record(
+            at=now,
+            actor=user,
+            reason=f"Ended by the {role}: {EndReason(reason).label}",
+            partnership=partnership,
+            from_state=from_state,
+            to_state=PartnershipState.ENDED_EARLY,
+        )
+        feedback_ids = _close_partnerships(
+            [partnership.pk], state=PartnershipState.ENDED_EARLY, now=now, actor=user
+        )
+        _after_commit_in_batches("send_feedback_request_emails", feedback_ids)
+    partnership = _for_email(partnership.pk)
+    _email_side(partnership, OTHER_SIDE[role], "partnership_ended_early")
+    queue_templated_email(
+        to=[SchemeSettings.load().inbox_email],
+        template="partnership_ended_early_team",
+        context={"partnership": partnership, "role": role},
+    )
+    return partnership
+
+
+def complete_finished_partnerships(*, now: datetime.datetime | None = None) -> int:
+    """Complete every open partnership whose window has passed or whose sessions are all held.
+
+    The scheduled job, set-based like expire_overdue_requests: safe to run at
+    any time and as often as wanted (a completed partnership is no longer open,
+    so nobody is emailed twice), and it catches up after downtime. A partnership
+    with every session held but more asked for waits for the admins' answer.
+    "Passed" means the day after window_ends_on has begun, in UK time.
+    Returns how many partnerships were completed.
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    held = (
+        Meeting.objects.filter(partnership=OuterRef("pk"), state=MeetingState.HELD)
+        .values("partnership")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    extension_pending = ExtensionRequest.objects.filter(
+        partnership=OuterRef("pk"), state=ExtensionState.PENDING
+    )
+    with transaction.atomic():
+        due = list(
+            Partnership.objects.open()
+            .annotate(held=Coalesce(Subquery(held), 0))
+            .filter(
+                Q(window_ends_on__lt=today)
+                | (Q(held__gte=F("sessions_allowed")) & ~Exists(extension_pending))
+            )
+            .select_for_update(of=("self",))
+            .values_list("pk", "window_ends_on", "held")
+        )
+        if not due:
+            return 0
+        reasons = {
+            pk: (
+                f"The time window ended on {window_ends_on.day} {window_ends_on:%B %Y}"
+                if window_ends_on < today
+                else f"All {held} sessions held"
+            )
+            for pk, window_ends_on, held in due
+        }
+        _complete(list(reasons), now=now, reasons=reasons)
+    return len(due)
+
+
+def _complete(ids: list[int], *, now: datetime.datetime, reasons: dict[int, str]) -> None:
+    """Complete these open partnerships (rows locked by the caller), inside its transaction."""
+    from_states = dict(Partnership.objects.filter(pk__in=ids).values_list("pk", "state"))
+    Partnership.objects.filter(pk__in=ids, state__in=OPEN_PARTNERSHIP_STATES).update(
+        state=PartnershipState.COMPLETED, ended_at=now, ended_by=None
+    )
+    Transition.objects.bulk_create(
+        (
+            Transition(
+                partnership_id=pk,
+                from_state=from_states[pk],
+                to_state=PartnershipState.COMPLETED,
+                at=now,
+                reason=reasons[pk][:200],
+            )
+            for pk in ids
+        ),
+        batch_size=2000,
+    )
+    feedback_ids = _close_partnerships(ids, state=PartnershipState.COMPLETED, now=now, actor=None)
+    _after_commit_in_batches("send_completion_emails", ids)
+    _after_commit_in_batches("send_feedback_request_emails", feedback_ids)
+
+
+def _close_partnerships(ids: list[int], *, state: str, now: datetime.datetime, actor) -> list[int]:
+    """What every ending does, set-based, inside the ending's transaction.
+
+    Meetings still to come are cancelled; a pending request for more sessions is
+    declined; the mentor's private notes are destroyed; end-of-partnership
+    feedback is asked for (when the scheme asks for it). Returns the ids of the
+    feedback rows created, whose emails the caller sends after commit.
+    """
+    upcoming = Meeting.objects.filter(
+        partnership_id__in=ids, state=MeetingState.PLANNED, starts_at__gt=now
+    )
+    upcoming_ids = list(upcoming.values_list("pk", flat=True))
+    if upcoming_ids:
+        Meeting.objects.filter(pk__in=upcoming_ids).update(
+            state=MeetingState.CANCELLED, cancelled_at=now, cancelled_by=actor, cancelled_late=False
+        )
+        Transition.objects.bulk_create(
+            Transition(
+                meeting_id=pk,
+                from_state=MeetingState.PLANNED,
+                to_state=MeetingState.CANCELLED,
+                actor=actor,
+                at=now,
+                reason="The partnership ended",
+            )
+            for pk in upcoming_ids
+        )
+    ExtensionRequest.objects.filter(partnership_id__in=ids, state=ExtensionState.PENDING).update(
+        state=ExtensionState.DECLINED, decided_at=now, decided_by=None
+    )
+    destroy_notes(ids, state=state, now=now)
+    if not SchemeSettings.load().feedback_end:
+        return []
+    return _request_feedback(ids, FeedbackStage.END, now=now)
+
+
+def destroy_notes(ids: list[int], *, state: str, now: datetime.datetime) -> int:
+    """Delete the private notes of ended partnerships, in the ending's transaction.
+
+    The rows are deleted, not emptied: no ciphertext stays behind. History
+    keeps only how many notes there were.
+    """
+    counts = dict(
+        MentorNote.objects.filter(partnership_id__in=ids)
+        .values("partnership_id")
+        .annotate(n=Count("pk"))
+        .values_list("partnership_id", "n")
+    )
+    if not counts:
+        return 0
+    MentorNote.objects.filter(partnership_id__in=ids).delete()
+    Transition.objects.bulk_create(
+        Transition(
+            partnership_id=pk,
+            from_state=state,
+            to_state=state,
+            at=now,
+            reason=f"Private notes destroyed ({n})",
+        )
+        for pk, n in counts.items()
+    )
+    return sum(counts.values())
+
+
+# --- Feedback ---------------------------------------------------------------------
+
+
+def _request_feedback(ids: list[int], stage: str, *, now: datetime.datetime) -> list[int]:
+    """A survey row for each side of these partnerships, once per stage (the database
+    refuses a second). Returns the ids of the rows created now."""
+    rows = Partnership.objects.filter(pk__in=ids).values_list("pk", "mentee_id", "mentor__user_id")
+    Feedback.objects.bulk_create(
+        (
+            Feedback(
+                partnership_id=pk,
+                respondent_id=user_id,
+                respondent_role=role,
+                stage=stage,
+                requested_at=now,
+            )
+            for pk, mentee_id, mentor_user_id in rows
+            for role, user_id in (("mentee", mentee_id), ("mentor", mentor_user_id))
+            if user_id is not None
+        ),
+        ignore_conflicts=True,
+    )
+    created = list(
+        Feedback.objects.filter(
+            partnership_id__in=ids, stage=stage, requested_at=now, submitted_at__isnull=True
+        ).values_list("pk", "partnership_id", "partnership__state")
+    )
+    label = FeedbackStage(stage).label
+    Transition.objects.bulk_create(
+        Transition(
+            partnership_id=partnership_id,
+            from_state=state,
+            to_state=state,
+            at=now,
+            reason=f"{label} feedback asked for",
+        )
+        for partnership_id, state in {(p, s) for _, p, s in created}
+    )
+    return [pk for pk, _, _ in created]
+
+
+def submit_feedback(
+    *,
+    feedback_id: int,
+    user,
+    rating_overall: int,
+    rating_felt_heard: int,
+    rating_would_recommend: int,
+    comment: str = "",
+    now: datetime.datetime | None = None,
+) -> Feedback:
+    """The respondent answers the survey, once. The answers are for the scheme team only."""
+    now = now or timezone.now()
+    ratings = (rating_overall, rating_felt_heard, rating_would_recommend)
+    if any(r not in range(1, 6) for r in ratings):
+        raise WorkflowError("Choose a number from 1 to 5 for each question.")
+    with transaction.atomic():
+        changed = Feedback.objects.filter(
+            pk=feedback_id, respondent=user, submitted_at__isnull=True
+        ).update(
+            submitted_at=now,
+            rating_overall=rating_overall,
+            rating_felt_heard=rating_felt_heard,
+            rating_would_recommend=rating_would_recommend,
+            comment=comment.strip()[:2000],
+        )
+        if changed != 1:
+            if Feedback.objects.filter(pk=feedback_id, respondent=user).exists():
+                raise WorkflowError("You have already sent this feedback. Thank you.")
+            raise WorkflowError("This survey does not exist.")
+        feedback = Feedback.objects.select_related("partnership").get(pk=feedback_id)
+        _event(
+            feedback.partnership,
+            at=now,
+            actor=user,
+            reason=f"{feedback.get_stage_display()} feedback given by the "
+            f"{feedback.respondent_role}",
+        )
+    return feedback
+
+
+def remind_unanswered_feedback(*, now: datetime.datetime | None = None) -> int:
+    """Remind each respondent once when a survey is a week old and unanswered.
+
+    Set-based and idempotent like the request reminders: a reminded row has
+    reminder_sent_at set and is never picked again. Returns how many were sent.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        reminded = Feedback.objects.filter(
+            submitted_at__isnull=True,
+            reminder_sent_at__isnull=True,
+            respondent__isnull=False,
+            requested_at__lte=now - FEEDBACK_REMINDER_AFTER,
+        ).update(reminder_sent_at=now)
+        if not reminded:
+            return 0
+        due_ids = list(Feedback.objects.filter(reminder_sent_at=now).values_list("pk", flat=True))
+        _after_commit_in_batches("send_feedback_reminder_emails", due_ids)
+    return reminded
+
+
+# --- Private notes ----------------------------------------------------------------
+
+
+def add_note(
+    *, partnership_id: int, mentor_user, text: str, now: datetime.datetime | None = None
+) -> MentorNote:
+    """The mentor writes a note for themselves: stored encrypted, never in history."""
+    now = now or timezone.now()
+    text = text.strip()
+    if not text:
+        raise WorkflowError("Write something to save a note.")
+    with transaction.atomic():
+        partnership = _lock_partnership(partnership_id, mentor_user)
+        if party_role(partnership, mentor_user) != "mentor":
+            raise WorkflowError("Only the mentor keeps notes.")
+        if partnership.state not in OPEN_PARTNERSHIP_STATES:
+            raise WorkflowError(_ENDED + " Its notes have been destroyed.")
+        return MentorNote.objects.create(
+            partnership=partnership, ciphertext=notes.encrypt(text), created_at=now
+        )
+
+
+def delete_note(*, note_id: int, mentor_user) -> None:
+    deleted, _ = MentorNote.objects.filter(
+        pk=note_id, partnership__mentor__user=mentor_user
+    ).delete()
+    if not deleted:
+        raise WorkflowError("This note has already been deleted.")
+
+
+# --- Partnership emails -----------------------------------------------------------
+
+
+def _after_commit_in_batches(task_name: str, ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(lambda: _queue_in_batches(task_name, ids))
+
+
+def _for_email(partnership_id: int) -> Partnership:
+    return Partnership.objects.select_related("mentee", "mentor__user").get(pk=partnership_id)
+
+
+def _side(partnership: Partnership, role: str) -> dict:
+    """Name and address of one side of a partnership."""
+    if role == "mentee":
+        mentee = partnership.mentee
+        return {
+            "email": mentee.email,
+            "first_name": mentee.first_name,
+            "full_name": mentee.get_full_name() or "your mentee",
+        }
+    mentor = partnership.mentor
+    return {
+        "email": mentor.user.email if mentor.user_id else mentor.email,
+        "first_name": mentor.first_name,
+        "full_name": mentor.full_name,
+    }
+
+
+def _side_context(partnership: Partnership, role: str) -> dict:
+    me, other = _side(partnership, role), _side(partnership, OTHER_SIDE[role])
+    return {
+        "partnership": partnership,
+        "role": role,
+        "name": me["first_name"] or "there",
+        "other_name": other["full_name"],
+        "link": _absolute("requests:partnership", partnership.pk),
+    }
+
+
+def _email_side(partnership: Partnership, role: str, template: str, **context) -> None:
+    queue_templated_email(
+        to=[_side(partnership, role)["email"]],
+        template=template,
+        context={**_side_context(partnership, role), **context},
+    )
+
+
+def meeting_calendar_file(meeting: Meeting, role: str, *, now: datetime.datetime) -> str:
+    """The .ics of a meeting as one side sees it (named after the other side)."""
+    partnership = meeting.partnership
+    other_name = _side(partnership, OTHER_SIDE[role])["full_name"]
+    return meeting_ics(
+        meeting,
+        summary=f"Peer mentoring with {other_name}",
+        description=(
+            f"{meeting.get_mode_display()}, {meeting.duration_minutes} minutes. "
+            f"Planned through {settings.SERVICE_NAME}."
+        ),
+        url=_absolute("requests:partnership", partnership.pk),
+        now=now,
+    )
+
+
+def _email_meeting_planned(
+    partnership: Partnership, meeting: Meeting, role: str, *, now: datetime.datetime
+) -> None:
+    """The other side is told, with a calendar file to add the meeting in one click."""
+    meeting.partnership = partnership
+    queue_templated_email(
+        to=[_side(partnership, role)["email"]],
+        template="meeting_planned",
+        context={**_side_context(partnership, role), "meeting": meeting},
+        attachments=[
+            ("meeting.ics", meeting_calendar_file(meeting, role, now=now), "text/calendar")
+        ],
+    )
+
+
+def send_completion_emails(partnership_ids: list[int]) -> None:
+    partnerships = Partnership.objects.filter(
+        pk__in=partnership_ids, state=PartnershipState.COMPLETED
+    ).select_related("mentee", "mentor__user")
+    for partnership in partnerships:
+        for side in ("mentee", "mentor"):
+            _email_side(partnership, side, "partnership_completed")
+
+
+def _email_feedback(feedback_ids: list[int], template: str) -> None:
+    surveys = Feedback.objects.filter(
+        pk__in=feedback_ids, submitted_at__isnull=True, respondent__isnull=False
+    ).select_related("respondent", "partnership__mentee", "partnership__mentor__user")
+    for feedback in surveys:
+        queue_templated_email(
+            to=[feedback.respondent.email],
+            template=template,
+            context={
+                **_side_context(feedback.partnership, feedback.respondent_role),
+                "feedback": feedback,
+                "stage": feedback.get_stage_display().lower(),
+                "link": _absolute("requests:feedback", feedback.pk),
+            },
+        )
+
+
+def send_feedback_request_emails(feedback_ids: list[int]) -> None:
+    _email_feedback(feedback_ids, "feedback_requested")
+
+
+def send_feedback_reminder_emails(feedback_ids: list[int]) -> None:
+    _email_feedback(feedback_ids, "feedback_reminder")

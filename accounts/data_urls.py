@@ -1,0 +1,11 @@
+"""Your data: include with path("", include("accounts.data_urls"))."""
+
+from django.urls import path
+
+from accounts import data_views
+
+urlpatterns = [
+    path("my-data/", data_views.my_data, name="my_data"),
+    path("my-data/download/", data_views.my_data_download, name="my_data_download"),
+    path("my-data/delete/", data_views.delete_account, name="delete_account"),
+]

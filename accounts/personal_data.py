@@ -1,0 +1,563 @@
+"""A person's own data: download it, delete the account, and the retention job.
+
+Erasing keeps the scheme's figures: requests, partnerships and meetings stay
+as rows with their dates and states, but nothing in them points to a person
+any more and the mentee's free text is gone. The user row itself is kept as
+an empty shell (no email, name, password or roles) because requests and
+partnerships must point to some user; the shell identifies nobody. Pending
+requests are closed through requests_app.workflow, so the other side is told.
+
+DataEvent rows record who exported or erased, and when, never the data.
+"""
+
+import datetime
+import io
+import json
+import logging
+import uuid
+import zipfile
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from dateutil.relativedelta import relativedelta
+from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import DataEvent, MenteeProfile, User
+from register.models import MentorProfile, MentorStatus
+from requests_app import workflow
+from requests_app.models import (
+    DeclineReason,
+    ExtensionRequest,
+    Feedback,
+    Meeting,
+    MentoringRequest,
+    Partnership,
+    SchemeSettings,
+    WaitingListEntry,
+)
+
+logger = logging.getLogger(__name__)
+
+# An erased account's email ends with this; it marks the shell so no job touches it twice.
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+EXPORT_JSON_NAME = "your-data.json"
+
+# Models that hold something about a person, and what the export does with each.
+# tests/test_personal_data.py fails when a model that points to a user, a mentor
+# bio, a request or a partnership is in neither list: decide, then add it.
+EXPORTED_MODELS = {
+    "accounts.User",
+    "accounts.MenteeProfile",
+    "accounts.DataEvent",
+    "register.MentorProfile",
+    "requests_app.MentoringRequest",
+    "requests_app.Partnership",
+    "requests_app.Meeting",
+    "requests_app.ExtensionRequest",
+    "requests_app.Feedback",
+    "requests_app.WaitingListEntry",
+    "requests_app.Transition",
+}
+NOT_EXPORTED_MODELS = {
+    # A mentor's private notes are encrypted and destroyed with the partnership:
+    # nobody but the mentor reads them, and never outside the service.
+    "requests_app.MentorNote": "private notes, encrypted, never exported",
+}
+
+# The mentee's own words: cleared when they erase, and by the retention job.
+MENTEE_FREE_TEXT = {
+    "request": ("message", "response_message"),
+    "partnership": ("end_note",),
+}
+
+MENTOR_LEFT_MESSAGE = (
+    "Your mentor has left the scheme, so they cannot take your request. "
+    "Please choose another mentor."
+)
+
+
+class PersonalDataError(Exception):
+    """The account cannot be erased yet; the message says what to do first."""
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    anonymised: int
+    skipped: int
+    texts_cleared: int
+
+
+def user_label(user: User) -> str:
+    """An opaque reference for DataEvent: lets admins tie events together, shows no data."""
+    return f"user #{user.pk}"
+
+
+def is_erased(user: User) -> bool:
+    return user.email.endswith("@" + ERASED_EMAIL_DOMAIN)
+
+
+def mentor_note_model():
+    """MentorNote, if the app defines it (notes are never exported and are destroyed here)."""
+    try:
+        return apps.get_model("requests_app", "MentorNote")
+    except LookupError:
+        return None
+
+
+# --- Export -----------------------------------------------------------------------
+
+
+def _name(obj) -> str:
+    return str(obj) if obj is not None else ""
+
+
+def _mentor_name(profile: MentorProfile | None) -> str:
+    return profile.full_name if profile is not None else ""
+
+
+def _history(rows) -> list[dict]:
+    return [{"from": t.from_state, "to": t.to_state, "at": t.at} for t in rows]
+
+
+def _request_as_mentee(r: MentoringRequest) -> dict:
+    return {
+        "mentor": _mentor_name(r.mentor),
+        "state": r.state,
+        "your_message": r.message,
+        "preferred_mode": r.preferred_mode,
+        "sent_at": r.created_at,
+        "answer_due_by": r.response_deadline,
+        "answered_at": r.answered_at,
+        "decline_reason": r.decline_reason,
+        "note_from_the_mentor": r.response_message,
+        "history": _history(r.history.all()),
+    }
+
+
+def _request_as_mentor(r: MentoringRequest) -> dict:
+    # The mentee's own message is theirs, not the mentor's: only the facts and
+    # what the mentor wrote.
+    return {
+        "mentee": _name(r.mentee) if not is_erased(r.mentee) else "",
+        "state": r.state,
+        "received_at": r.created_at,
+        "answer_due_by": r.response_deadline,
+        "answered_at": r.answered_at,
+        "decline_reason": r.decline_reason,
+        "your_note": r.response_message,
+        "history": _history(r.history.all()),
+    }
+
+
+def _partnership(p: Partnership, user: User) -> dict:
+    ended_by_you = p.ended_by_id == user.pk
+    return {
+        "mentee": _name(p.mentee) if not is_erased(p.mentee) else "",
+        "mentor": _mentor_name(p.mentor),
+        "state": p.state,
+        "started_at": p.started_at,
+        "sessions_until": p.window_ends_on,
+        "sessions_allowed": p.sessions_allowed,
+        "mentee_confirmed_agreement_at": p.mentee_confirmed_at,
+        "mentor_confirmed_agreement_at": p.mentor_confirmed_at,
+        "usual_length_minutes": p.usual_length_minutes,
+        "frequency": p.frequency,
+        "usual_mode": p.usual_mode,
+        "contact_boundaries": p.contact_boundaries,
+        "ended_at": p.ended_at,
+        "ended_by_you": ended_by_you,
+        "end_reason": p.end_reason,
+        "your_end_note": p.end_note if ended_by_you else "",
+        "meetings": [
+            {
+                "starts_at": m.starts_at,
+                "duration_minutes": m.duration_minutes,
+                "mode": m.mode,
+                "state": m.state,
+                "planned_by_you": m.planned_by_id == user.pk,
+                "held_at": m.held_at,
+                "cancelled_at": m.cancelled_at,
+                "cancelled_late": m.cancelled_late,
+                "your_cancellation_reason": (
+                    m.cancellation_reason if m.cancelled_by_id == user.pk else ""
+                ),
+            }
+            for m in p.meetings.all()
+        ],
+        "extension_requests": [
+            {
+                "asked_at": e.created_at,
+                "state": e.state,
+                "decided_at": e.decided_at,
+                "sessions_added": e.sessions_added,
+                "your_reason": e.reason if e.requested_by_id == user.pk else "",
+            }
+            for e in p.extension_requests.all()
+        ],
+        "history": _history(p.history.all()),
+    }
+
+
+def _mentee_profile(user: User) -> dict | None:
+    try:
+        profile = user.mentee_profile
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "training_status": profile.get_training_status_display(),
+        "absence_form_completed_on": profile.absence_form_completed_on,
+        "grade": _name(profile.grade),
+        "school": _name(profile.school),
+        "trust": _name(profile.trust),
+        "pronouns": profile.pronouns,
+        "agreed_to_privacy_notice_at": profile.privacy_consent_at,
+        "created_at": profile.created_at,
+        "updated_at": profile.updated_at,
+    }
+
+
+MENTOR_EXPORT_SKIPS = {
+    # Internal: how the service finds or invites the bio, not data about the person.
+    "id",
+    "user",
+    "invitation_nonce",
+    "search_text",
+    "search_vector",
+    "photo",
+    "photo_thumbnail",
+}
+
+
+def _mentor_profile(profile: MentorProfile | None) -> dict | None:
+    if profile is None:
+        return None
+    data = {}
+    for field in profile._meta.concrete_fields:
+        if field.name in MENTOR_EXPORT_SKIPS:
+            continue
+        value = getattr(profile, field.name)
+        data[field.name] = str(value) if field.is_relation else value
+    data["available_days"] = profile.available_days
+    data["virtual_platforms"] = [p.name for p in profile.virtual_platforms.all()]
+    data["photo_files"] = [f"photos/{name}" for name, field in _photo_fields(profile) if field]
+    return data
+
+
+def _photo_fields(profile: MentorProfile) -> list[tuple[str, object]]:
+    return [("photo.jpg", profile.photo), ("photo-small.jpg", profile.photo_thumbnail)]
+
+
+def collect_user_data(user: User) -> dict:
+    """Everything we hold about the user, as plain data (what the export's JSON holds)."""
+    profile = MentorProfile.objects.filter(user=user).first()
+    sent = (
+        MentoringRequest.objects.filter(mentee=user)
+        .select_related("mentor")
+        .prefetch_related("history")
+        .order_by("created_at")
+    )
+    received = (
+        MentoringRequest.objects.filter(mentor=profile)
+        .select_related("mentee")
+        .prefetch_related("history")
+        .order_by("created_at")
+        if profile is not None
+        else MentoringRequest.objects.none()
+    )
+    partnerships = (
+        Partnership.objects.filter(Q(mentee=user) | Q(mentor__user=user))
+        .select_related("mentee", "mentor")
+        .prefetch_related("meetings", "extension_requests", "history")
+        .order_by("started_at")
+    )
+    return {
+        "about_this_file": (
+            "Everything the peer mentoring service holds about you, as of exported_at. "
+            "Mentors' private notes are never included: they are encrypted and destroyed "
+            "when a partnership ends."
+        ),
+        "exported_at": timezone.now(),
+        "account": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "joined_at": user.date_joined,
+            "last_logged_in_at": user.last_login,
+            "email_addresses": [
+                {"email": a.email, "verified": a.verified, "primary": a.primary}
+                for a in EmailAddress.objects.filter(user=user)
+            ],
+            "two_factor_methods": sorted(
+                {a.get_type_display() for a in user.authenticator_set.all()}
+            ),
+        },
+        "mentee_profile": _mentee_profile(user),
+        "mentor_profile": _mentor_profile(profile),
+        "requests_you_sent": [_request_as_mentee(r) for r in sent],
+        "requests_you_received": [_request_as_mentor(r) for r in received],
+        "partnerships": [_partnership(p, user) for p in partnerships],
+        "feedback_you_gave": [
+            {
+                "stage": f.stage,
+                "as": f.respondent_role,
+                "asked_at": f.requested_at,
+                "submitted_at": f.submitted_at,
+                "overall": f.rating_overall,
+                "felt_heard": f.rating_felt_heard,
+                "would_recommend": f.rating_would_recommend,
+                "comment": f.comment,
+            }
+            for f in Feedback.objects.filter(respondent=user).order_by("requested_at")
+        ],
+        "waiting_lists": [
+            {
+                "mentor": _mentor_name(w.mentor),
+                "joined_at": w.joined_at,
+                "offered_at": w.offered_at,
+                "offer_expires_at": w.offer_expires_at,
+                "left_at": w.left_at,
+            }
+            for w in WaitingListEntry.objects.filter(mentee=user).select_related("mentor")
+        ],
+        "your_data_requests": [
+            {"what": e.get_kind_display(), "at": e.at}
+            for e in DataEvent.objects.filter(user=user).order_by("at")
+        ],
+    }
+
+
+def export_user_data(user: User) -> bytes:
+    """A ZIP file: the JSON of collect_user_data and, for a mentor, their photo files.
+
+    Records a DataEvent (who and when, not what).
+    """
+    data = collect_user_data(user)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            EXPORT_JSON_NAME,
+            json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        )
+        profile = MentorProfile.objects.filter(user=user).first()
+        if profile is not None:
+            for name, field in _photo_fields(profile):
+                if field:
+                    with field.open("rb") as photo:
+                        archive.writestr(f"photos/{name}", photo.read())
+    DataEvent.objects.create(user=user, user_label=user_label(user), kind=DataEvent.Kind.EXPORTED)
+    logger.info("Personal data exported for %s", user_label(user))
+    return buffer.getvalue()
+
+
+# --- Erasure ------------------------------------------------------------------------
+
+
+def erase_blockers(user: User) -> list[str]:
+    """Why the account cannot be erased now (empty when it can)."""
+    reasons = []
+    if user.is_staff or user.is_superuser:
+        reasons.append(
+            "You are a member of the scheme team. Ask another admin to remove your "
+            "staff access first."
+        )
+    if Partnership.objects.open().filter(mentor__user=user).exists():
+        reasons.append(
+            "You are mentoring someone at the moment. End that partnership first, so your "
+            "mentee knows and can choose someone else."
+        )
+    if Partnership.objects.open().filter(mentee=user).exists():
+        reasons.append(
+            "You have a mentor at the moment. End that partnership first, so your mentor knows."
+        )
+    return reasons
+
+
+def erase_account(user: User) -> None:
+    """Delete the person from the service, keeping anonymous rows for the scheme's figures.
+
+    Raises PersonalDataError when something must happen first (an open partnership).
+    """
+    _erase(user, kind=DataEvent.Kind.ERASED, now=timezone.now())
+
+
+def _close_pending_requests(user: User, now: datetime.datetime) -> None:
+    """Through the workflow, so the other side is told and the history is kept."""
+    for pk in MentoringRequest.objects.pending().filter(mentee=user).values_list("pk", flat=True):
+        workflow.withdraw_request(request_id=pk, mentee=user, now=now)
+    for pk in (
+        MentoringRequest.objects.pending().filter(mentor__user=user).values_list("pk", flat=True)
+    ):
+        workflow.reject_request(
+            request_id=pk,
+            mentor_user=user,
+            reason=DeclineReason.OTHER,
+            message=MENTOR_LEFT_MESSAGE,
+            now=now,
+        )
+
+
+def _forget_mentee_side(user: User) -> None:
+    """Keep requests, partnerships and meetings with their dates and states; drop the words."""
+    MentoringRequest.objects.filter(mentee=user).update(message="", response_message="")
+    partnerships = Partnership.objects.filter(mentee=user)
+    partnerships.update(contact_boundaries="", end_note="", frequency="")
+    Meeting.objects.filter(partnership__in=partnerships).update(cancellation_reason="")
+    ExtensionRequest.objects.filter(partnership__in=partnerships).update(reason="")
+    WaitingListEntry.objects.filter(mentee=user).delete()
+    MenteeProfile.objects.filter(user=user).delete()
+
+
+def _forget_mentor_side(user: User) -> list[str]:
+    """Empty the bio; returns the photo files to delete once the change is committed."""
+    profile = MentorProfile.objects.filter(user=user).first()
+    if profile is None:
+        return []
+    photo_names = [f.name for _, f in _photo_fields(profile) if f]
+    # What the mentor wrote to mentees stays: it is part of the mentee's own record.
+    notes = mentor_note_model()
+    if notes is not None:
+        notes.objects.filter(partnership__mentor=profile).delete()
+    # The row stays (requests and partnerships point to it), with nothing personal in it.
+    profile.virtual_platforms.clear()
+    MentorProfile.objects.filter(pk=profile.pk).update(
+        user=None,
+        status=MentorStatus.RETIRED,
+        first_name="Former",
+        last_name="mentor",
+        email=f"mentor-{profile.pk}-{uuid.uuid4().hex[:8]}@{ERASED_EMAIL_DOMAIN}",
+        gender="",
+        pronouns="",
+        photo="",
+        photo_thumbnail="",
+        supportt_experience="",
+        time_away_experience="",
+        motivation="",
+        interests="",
+        available_days=0,
+        available_times=0,
+        availability_notes="",
+        meets_face_to_face=False,
+        face_to_face_location="",
+        meets_virtually=False,
+        contact_email="",
+        contact_phone="",
+        contact_notes="",
+        is_paused=True,
+        register_consent_at=None,
+        framework_confirmed_at=None,
+        invitation_nonce="",
+        updated_at=timezone.now(),
+    )
+    return photo_names
+
+
+def _empty_the_user(user: User) -> None:
+    Feedback.objects.filter(respondent=user).update(respondent=None, comment="")
+    EmailAddress.objects.filter(user=user).delete()
+    user.authenticator_set.all().delete()
+    DataEvent.objects.filter(user=user).update(user=None)
+    user.email = f"{uuid.uuid4().hex}@{ERASED_EMAIL_DOMAIN}"
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    # A new password hash also ends every session of the account.
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+
+
+def _erase(user: User, *, kind: str, now: datetime.datetime) -> None:
+    if is_erased(user):
+        return
+    label = user_label(user)
+    with transaction.atomic():
+        # Lock the user so two erasures (the person and the job) cannot interleave.
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if is_erased(user):
+            return
+        blockers = erase_blockers(user)
+        if blockers:
+            raise PersonalDataError(" ".join(blockers))
+        _close_pending_requests(user, now)
+        _forget_mentee_side(user)
+        photo_names = _forget_mentor_side(user)
+        _empty_the_user(user)
+        DataEvent.objects.create(user=None, user_label=label, kind=kind, at=now)
+        storage = MentorProfile._meta.get_field("photo").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in photo_names])
+    logger.info("Account %s: %s", label, DataEvent.Kind(kind).label.lower())
+
+
+# --- Retention --------------------------------------------------------------------
+
+
+def retention_cutoff(now: datetime.datetime) -> datetime.datetime:
+    return now - relativedelta(months=SchemeSettings.load().data_retention_months)
+
+
+def inactive_accounts(now: datetime.datetime):
+    """Accounts not used since the cutoff (last login, or joining if never logged in).
+
+    Staff are left alone (the scheme team's own accounts), and so are shells of
+    accounts already erased.
+    """
+    return (
+        User.objects.alias(last_seen=Coalesce("last_login", "date_joined"))
+        .filter(last_seen__lt=retention_cutoff(now), is_staff=False, is_superuser=False)
+        .exclude(email__endswith="@" + ERASED_EMAIL_DOMAIN)
+        .order_by("pk")
+    )
+
+
+def clear_old_free_text(now: datetime.datetime) -> int:
+    """Delete mentee free text older than the retention period; set-based and idempotent."""
+    cutoff = retention_cutoff(now)
+    cleared = (
+        MentoringRequest.objects.filter(created_at__lt=cutoff)
+        .exclude(message="", response_message="")
+        .update(message="", response_message="")
+    )
+    cleared += (
+        Partnership.objects.filter(ended_at__lt=cutoff).exclude(end_note="").update(end_note="")
+    )
+    return cleared
+
+
+def anonymise_inactive_accounts(now: datetime.datetime | None = None) -> RetentionResult:
+    """The retention job: anonymise inactive accounts, then clear old free text.
+
+    Safe to run again at any time: an anonymised account is a shell the next run
+    skips, and cleared text is already empty. An account with an open partnership
+    is skipped and logged; the scheme team resolves it.
+    Each account is erased in its own transaction, so one problem does not stop
+    the others (an account holds a handful of rows, so this stays cheap).
+    """
+    now = now or timezone.now()
+    anonymised = skipped = 0
+    for user in User.objects.filter(
+        pk__in=list(inactive_accounts(now).values_list("pk", flat=True))
+    ):
+        try:
+            _erase(user, kind=DataEvent.Kind.ANONYMISED, now=now)
+        except PersonalDataError:
+            skipped += 1
+            logger.warning("Retention: %s not anonymised: open partnership", user_label(user))
+        else:
+            anonymised += 1
+    texts = clear_old_free_text(now)
+    logger.info(
+        "Retention: %d account(s) anonymised, %d skipped, %d record(s) of free text cleared",
+        anonymised,
+        skipped,
+        texts,
+    )
+    return RetentionResult(anonymised=anonymised, skipped=skipped, texts_cleared=texts)

@@ -1,0 +1,612 @@
+"""Partnerships, meetings, feedback and private notes: the pages of both sides.
+
+Every object is loaded through requests_app.access (scoped to the person asking,
+404 otherwise) and every change goes through requests_app.workflow.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from mentoring.formatting import long_date
+from register.texts import Text, get_scheme_text
+from requests_app import ics, notes, workflow
+from requests_app.access import (
+    get_feedback_for_respondent,
+    get_meeting_for_user,
+    get_note_for_mentor,
+    get_partnership_for_user,
+)
+from requests_app.forms import (
+    AgreementForm,
+    ArrangementsForm,
+    CancelMeetingForm,
+    EndPartnershipForm,
+    ExtensionForm,
+    FeedbackForm,
+    NoteForm,
+    PlanMeetingForm,
+)
+from requests_app.models import (
+    OPEN_PARTNERSHIP_STATES,
+    ExtensionState,
+    Feedback,
+    Meeting,
+    MeetingState,
+    Partnership,
+    PartnershipState,
+    SchemeSettings,
+)
+
+GET_OR_POST = ["GET", "HEAD", "POST"]
+
+
+# --- What each side sees: one summary for the pages and the dashboard ----------------
+
+
+@dataclass
+class Summary:
+    """A partnership as one of its two people sees it, with what they need to do next."""
+
+    partnership: Partnership
+    role: str  # "mentee" or "mentor"
+    other_name: str
+    meetings: list[Meeting]
+    feedback_due: list[Feedback]
+    now: datetime.datetime
+    todo: list[dict] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.partnership.state in OPEN_PARTNERSHIP_STATES
+
+    @property
+    def held(self) -> int:
+        return sum(m.state == MeetingState.HELD for m in self.meetings)
+
+    @property
+    def planned(self) -> int:
+        return sum(m.state == MeetingState.PLANNED for m in self.meetings)
+
+    @property
+    def used(self) -> int:
+        return self.held + self.planned
+
+    @property
+    def left(self) -> int:
+        return max(self.partnership.sessions_allowed - self.used, 0)
+
+    @property
+    def allowance_text(self) -> str:
+        """'2 of 4 sessions used, until 3 May 2027'."""
+        allowed = self.partnership.sessions_allowed
+        ends = self.partnership.window_ends_on
+        noun = "session" if allowed == 1 else "sessions"
+        return f"{self.used} of {allowed} {noun} used, until {ends.day} {ends:%B %Y}"
+
+    @property
+    def next_meeting(self) -> Meeting | None:
+        upcoming = [
+            m for m in self.meetings if m.state == MeetingState.PLANNED and m.starts_at > self.now
+        ]
+        return min(upcoming, key=lambda m: m.starts_at, default=None)
+
+    @property
+    def to_record(self) -> list[Meeting]:
+        """Planned meetings whose time has come: held or not, someone should say."""
+        return [
+            m for m in self.meetings if m.state == MeetingState.PLANNED and m.starts_at <= self.now
+        ]
+
+    @property
+    def my_confirmation(self) -> datetime.datetime | None:
+        return getattr(self.partnership, f"{self.role}_confirmed_at")
+
+    @property
+    def can_plan(self) -> bool:
+        return (
+            self.partnership.state == PartnershipState.ACTIVE
+            and self.left > 0
+            and timezone.localdate(self.now) <= self.partnership.window_ends_on
+        )
+
+    @property
+    def can_ask_for_extension(self) -> bool:
+        return workflow.can_ask_for_extension(self.partnership, self.used)
+
+
+def when(meeting: Meeting) -> str:
+    """'Monday 15 March 2027 at 18:30', in UK time."""
+    local = timezone.localtime(meeting.starts_at)
+    return f"{long_date(local)} at {local:%H:%M}"
+
+
+def _other_name(partnership: Partnership, role: str) -> str:
+    if role == "mentee":
+        return partnership.mentor.full_name
+    return partnership.mentee.get_full_name() or partnership.mentee.email
+
+
+def _url(name: str, *args) -> str:
+    return reverse(f"requests:{name}", args=args)
+
+
+def summarise(
+    partnership: Partnership,
+    user,
+    *,
+    meetings: list[Meeting],
+    feedback_due: list[Feedback],
+    now: datetime.datetime,
+) -> Summary:
+    role = workflow.party_role(partnership, user)
+    summary = Summary(
+        partnership=partnership,
+        role=role,
+        other_name=_other_name(partnership, role),
+        meetings=meetings,
+        feedback_due=feedback_due,
+        now=now,
+    )
+    page = _url("partnership", partnership.pk)
+    todo = summary.todo
+    state = partnership.state
+    if state == PartnershipState.AGREEMENT_PENDING:
+        if summary.my_confirmation is None:
+            todo.append(
+                {
+                    "text": f"Talk through and confirm your agreement with {summary.other_name}",
+                    "href": _url("partnership_agreement", partnership.pk),
+                }
+            )
+        else:
+            todo.append({"text": f"Wait for {summary.other_name} to confirm the agreement"})
+    if state == PartnershipState.ACTIVE:
+        for meeting in summary.to_record:
+            todo.append(
+                {
+                    "text": (
+                        f"Say whether your meeting on {timezone.localtime(meeting.starts_at):%d %B}"
+                        " took place"
+                    ),
+                    "href": f"{page}#meetings",
+                }
+            )
+        if summary.can_plan and summary.next_meeting is None:
+            todo.append(
+                {"text": "Plan your next meeting", "href": _url("plan_meeting", partnership.pk)}
+            )
+    for feedback in feedback_due:
+        todo.append(
+            {
+                "text": f"Give your {feedback.get_stage_display().lower()} feedback",
+                "href": _url("feedback", feedback.pk),
+            }
+        )
+    if role == "mentee" and state == PartnershipState.ENDED_EARLY:
+        todo.append({"text": "Choose another mentor", "href": reverse("mentor_search")})
+    return summary
+
+
+def _feedback_due(user) -> list[Feedback]:
+    return list(
+        Feedback.objects.filter(respondent=user, submitted_at__isnull=True).order_by("requested_at")
+    )
+
+
+def _summary_for(request: HttpRequest, partnership: Partnership) -> Summary:
+    return summarise(
+        partnership,
+        request.user,
+        meetings=list(partnership.meetings.all()),
+        feedback_due=[f for f in _feedback_due(request.user) if f.partnership_id == partnership.pk],
+        now=timezone.now(),
+    )
+
+
+def dashboard_context(user, now: datetime.datetime | None = None) -> dict:
+    """What accounts/dashboard/_partnerships.jinja needs: current partnerships first.
+
+    Three queries whatever the history: partnerships, their meetings, feedback due.
+    """
+    now = now or timezone.now()
+    partnerships = list(
+        Partnership.objects.filter(Q(mentee=user) | Q(mentor__user=user))
+        .select_related("mentee", "mentor")
+        .prefetch_related(Prefetch("meetings", queryset=Meeting.objects.order_by("starts_at")))
+        .order_by("-started_at")
+    )
+    due = _feedback_due(user)
+    summaries = [
+        summarise(
+            p,
+            user,
+            meetings=list(p.meetings.all()),
+            feedback_due=[f for f in due if f.partnership_id == p.pk],
+            now=now,
+        )
+        for p in partnerships
+    ]
+    return {
+        "partnerships_overview": {
+            "current": [s for s in summaries if s.is_open],
+            "past": [s for s in summaries if not s.is_open],
+            "when": when,
+        }
+    }
+
+
+def _contact(summary: Summary) -> list[tuple[str, str]]:
+    """The other side's contact details (both sides agreed to share them)."""
+    partnership = summary.partnership
+    if summary.role == "mentee":
+        mentor = partnership.mentor
+        return [
+            ("Email", mentor.contact_email or mentor.email),
+            ("Phone", mentor.contact_phone),
+            ("Prefers", mentor.contact_notes),
+        ]
+    return [("Name", summary.other_name), ("Email", partnership.mentee.email)]
+
+
+def agreement_text() -> Text:
+    """The admins' wording if they have edited it, otherwise ours."""
+    try:
+        return get_scheme_text("agreement")
+    except KeyError:  # until register.texts lists the default and no admin row exists
+        from register.agreement_text import AGREEMENT_TEXT
+
+        return AGREEMENT_TEXT
+
+
+def _arrangements(form) -> workflow.Arrangements:
+    data = form.cleaned_data
+    return workflow.Arrangements(
+        usual_length_minutes=data["usual_length_minutes"],
+        frequency=data["frequency"],
+        usual_mode=data["usual_mode"],
+        contact_boundaries=data["contact_boundaries"],
+    )
+
+
+def _arrangements_initial(partnership: Partnership) -> dict:
+    return {
+        "usual_length_minutes": partnership.usual_length_minutes,
+        "frequency": partnership.frequency,
+        "usual_mode": partnership.usual_mode,
+        "contact_boundaries": partnership.contact_boundaries,
+    }
+
+
+def _page(request: HttpRequest, template: str, summary: Summary, **context) -> HttpResponse:
+    """A partnership page: the summary, the partnership, and how to show a meeting's time."""
+    return render(
+        request,
+        f"partnerships/{template}.jinja",
+        {"s": summary, "p": summary.partnership, "when": when, **context},
+    )
+
+
+def _back(partnership: Partnership, anchor: str = "") -> HttpResponse:
+    return redirect(_url("partnership", partnership.pk) + anchor)
+
+
+# --- The partnership ------------------------------------------------------------------
+
+
+@require_safe
+def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = get_partnership_for_user(request.user, pk)
+    summary = _summary_for(request, partnership)
+    extensions = list(partnership.extension_requests.order_by("created_at"))
+    return _page(
+        request,
+        "detail",
+        summary,
+        contact=_contact(summary),
+        extensions=extensions,
+        extension_pending=any(e.state == ExtensionState.PENDING for e in extensions),
+    )
+
+
+@require_http_methods(GET_OR_POST)
+def agreement(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = get_partnership_for_user(request.user, pk)
+    summary = _summary_for(request, partnership)
+    form = AgreementForm(
+        request.POST if request.method == "POST" else None,
+        initial=_arrangements_initial(partnership),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            confirmed = workflow.confirm_agreement(
+                partnership_id=partnership.pk,
+                user=request.user,
+                arrangements=_arrangements(form),
+            )
+        except workflow.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            if confirmed.state == PartnershipState.ACTIVE:
+                messages.success(
+                    request, "You have both confirmed the agreement. You can now plan meetings."
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Thank you. We have asked {summary.other_name} to confirm the agreement too.",
+                )
+            return _back(partnership)
+    return _page(
+        request,
+        "agreement",
+        summary,
+        text=agreement_text(),
+        form=form,
+        scheme=SchemeSettings.load(),
+    )
+
+
+@require_http_methods(GET_OR_POST)
+def arrangements(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = get_partnership_for_user(request.user, pk)
+    summary = _summary_for(request, partnership)
+    form = ArrangementsForm(
+        request.POST if request.method == "POST" else None,
+        initial=_arrangements_initial(partnership),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.change_arrangements(
+                partnership_id=partnership.pk,
+                user=request.user,
+                arrangements=_arrangements(form),
+            )
+        except workflow.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Arrangements saved. We have let {summary.other_name} know.")
+            return _back(partnership)
+    return _page(request, "arrangements", summary, form=form)
+
+
+@require_http_methods(GET_OR_POST)
+def plan_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = get_partnership_for_user(request.user, pk)
+    summary = _summary_for(request, partnership)
+    form = PlanMeetingForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "duration_minutes": partnership.usual_length_minutes or 60,
+            "mode": partnership.usual_mode,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = workflow.plan_meeting(
+                partnership_id=partnership.pk,
+                user=request.user,
+                starts_at=form.starts_at(),
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                mode=form.cleaned_data["mode"],
+            )
+        except workflow.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            when = timezone.localtime(meeting.starts_at)
+            messages.success(
+                request,
+                f"Meeting planned for {when:%A} {when.day} {when:%B at %H:%M}. "
+                f"We have emailed {summary.other_name} with a calendar invitation.",
+            )
+            return _back(partnership, "#meetings")
+    return _page(request, "plan_meeting", summary, form=form)
+
+
+@require_http_methods(GET_OR_POST)
+def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = get_partnership_for_user(request.user, pk)
+    summary = _summary_for(request, partnership)
+    form = ExtensionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.request_extension(
+                partnership_id=partnership.pk,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except workflow.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, "Thank you. The scheme team will look at your request and email you both."
+            )
+            return _back(partnership)
+    extensions = list(partnership.extension_requests.order_by("created_at"))
+    return _page(
+        request,
+        "extension",
+        summary,
+        form=form,
+        pending=next((e for e in extensions if e.state == ExtensionState.PENDING), None),
+        scheme=SchemeSettings.load(),
+    )
+
+
+@require_http_methods(GET_OR_POST)
+def end_partnership(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = get_partnership_for_user(request.user, pk)
+    summary = _summary_for(request, partnership)
+    form = EndPartnershipForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.end_partnership_early(
+                partnership_id=partnership.pk,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except workflow.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            text = f"Your partnership with {summary.other_name} has ended. We have let them know."
+            if summary.role == "mentee":
+                text += " You can choose another mentor whenever you are ready."
+            messages.success(request, text)
+            return _back(partnership)
+    return _page(request, "end", summary, form=form)
+
+
+# --- Meetings -----------------------------------------------------------------------
+
+
+@require_POST
+def meeting_held(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, pk)
+    try:
+        workflow.mark_meeting_held(meeting_id=meeting.pk, user=request.user)
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        partnership = Partnership.objects.get(pk=meeting.partnership_id)
+        if partnership.state == PartnershipState.COMPLETED:
+            messages.success(
+                request,
+                "Meeting recorded. That was your last session, so your mentoring is complete.",
+            )
+        else:
+            messages.success(request, "Meeting recorded as held.")
+    return _back(meeting.partnership, "#meetings")
+
+
+@require_http_methods(GET_OR_POST)
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, pk)
+    partnership = meeting.partnership
+    summary = _summary_for(request, partnership)
+    form = CancelMeetingForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled = workflow.cancel_meeting(
+                meeting_id=meeting.pk, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            text = f"Meeting cancelled. We have let {summary.other_name} and the scheme team know."
+            if cancelled.cancelled_late:
+                text += " It was at short notice, so it is recorded as a late cancellation."
+            messages.success(request, text)
+        return _back(partnership, "#meetings")
+    notice = SchemeSettings.load().cancellation_notice_hours
+    return _page(
+        request,
+        "cancel_meeting",
+        summary,
+        meeting=meeting,
+        form=form,
+        notice_hours=notice,
+        past=meeting.starts_at <= summary.now,
+        late=meeting.starts_at - summary.now < datetime.timedelta(hours=notice),
+    )
+
+
+@require_safe
+def meeting_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting as a calendar file, to add it to one's own calendar."""
+    meeting = get_meeting_for_user(request.user, pk)
+    if meeting.state != MeetingState.PLANNED:
+        raise Http404("Only planned meetings can be added to a calendar.")
+    role = workflow.party_role(meeting.partnership, request.user)
+    body = workflow.meeting_calendar_file(meeting, role, now=timezone.now())
+    response = HttpResponse(body, content_type=ics.CONTENT_TYPE)
+    when = timezone.localtime(meeting.starts_at)
+    response["Content-Disposition"] = f'attachment; filename="mentoring-{when:%Y-%m-%d}.ics"'
+    return response
+
+
+# --- Feedback -------------------------------------------------------------------------
+
+
+@require_http_methods(GET_OR_POST)
+def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_feedback_for_respondent(request.user, pk)
+    role = survey.respondent_role
+    if request.method == "POST" and survey.submitted_at is not None:
+        messages.info(request, "You have already sent this feedback. Thank you.")
+        return redirect(_url("feedback", survey.pk))
+    form = FeedbackForm(request.POST if request.method == "POST" else None, role=role)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.submit_feedback(feedback_id=survey.pk, user=request.user, **form.cleaned_data)
+        except workflow.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Thank you. Your feedback has gone to the scheme team.")
+            return redirect(_url("feedback", survey.pk))
+    return render(
+        request,
+        "partnerships/feedback.jinja",
+        {
+            "feedback": survey,
+            "form": form,
+            "other_name": _other_name(survey.partnership, role),
+        },
+    )
+
+
+# --- Private notes ----------------------------------------------------------------------
+
+
+@require_http_methods(GET_OR_POST)
+def partnership_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mentor's own notes. The mentee gets a 404: they are not a party to the notes."""
+    partnership = get_partnership_for_user(request.user, pk)
+    if partnership.mentor.user_id != request.user.pk:
+        raise Http404("Only the mentor keeps notes.")
+    form = NoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.add_note(
+                partnership_id=partnership.pk,
+                mentor_user=request.user,
+                text=form.cleaned_data["text"],
+            )
+        except workflow.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Note saved. Only you can read it.")
+            return redirect(_url("partnership_notes", partnership.pk))
+    entries = [
+        {"note": note, "text": notes.decrypt(note.ciphertext)} for note in partnership.notes.all()
+    ]
+    return render(
+        request,
+        "partnerships/notes.jinja",
+        {
+            "p": partnership,
+            "other_name": _other_name(partnership, "mentor"),
+            "entries": entries,
+            "form": form,
+            "is_open": partnership.state in OPEN_PARTNERSHIP_STATES,
+        },
+    )
+
+
+@require_POST
+def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_note_for_mentor(request.user, pk)
+    try:
+        workflow.delete_note(note_id=note.pk, mentor_user=request.user)
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Note deleted.")
+    return redirect(_url("partnership_notes", note.partnership_id))
