@@ -287,3 +287,12 @@ def test_getting_the_log_out_address_does_not_log_out(client, mentee):
 
     assert response.status_code in {200, 302}
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_the_dashboard_title_is_plain_text(client, mentee):
+    client.force_login(mentee)
+
+    response = client.get(reverse("dashboard"))
+
+    assert page_title(response).startswith("Your dashboard –")
+    assert "<" not in page_title(response)
