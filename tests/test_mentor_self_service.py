@@ -683,7 +683,12 @@ def test_a_new_mentor_confirms_the_framework_edits_their_bio_with_a_photo_and_pr
     name = unconfirmed_mentor.mentor_profile.full_name
     photo_img = page.get_by_role("img", name=f"Photo of {name}")
     expect(photo_img).to_be_visible()
-    assert photo_img.evaluate("img => img.naturalWidth") == 480
+    # Wait for the image itself: the page may be shown before the photo has arrived.
+    natural_width = (
+        "img => img.complete ? img.naturalWidth"
+        " : new Promise(done => {img.onload = () => done(img.naturalWidth);})"
+    )
+    assert photo_img.evaluate(natural_width) == 480
     expect(page.get_by_text("Coming back was hard; I would like to help.")).to_be_visible()
     assert_no_axe_violations(page)
 

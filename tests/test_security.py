@@ -203,7 +203,10 @@ def test_scripts_run_under_the_policy_and_nothing_is_blocked(page, scheme_admin)
         page.locator("form:has([name='password']) [type='submit']").click()
     qr_code = page.locator("img[src^='data:']")
     expect(qr_code).to_be_visible()
-    assert qr_code.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert qr_code.evaluate(
+        "img => img.complete ? img.naturalWidth > 0"
+        " : new Promise(done => {img.onload = () => done(img.naturalWidth > 0);})"
+    )
 
     assert violations == []
 
