@@ -1,6 +1,5 @@
 """Forms for the mentor pages of Django admin: the bio with one photo upload, and bulk upload."""
 
-import logging
 import secrets
 
 from django import forms
@@ -9,8 +8,6 @@ from django.core.exceptions import ValidationError
 from register import bulk_import
 from register.models import MentorProfile
 from register.photos import ProcessedPhoto, process_photo
-
-logger = logging.getLogger(__name__)
 
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
 
@@ -76,14 +73,6 @@ class MentorProfileAdminForm(forms.ModelForm):
         except ValidationError as error:
             raise ValidationError(
                 [f"{upload.name}: {message}" for message in error.messages],
-                code="invalid_photo",
-            ) from None
-        except Exception:
-            # A file that breaks the image library in a way it does not document is
-            # still the uploader's problem to fix, never a server error; we log it.
-            logger.exception("Unexpected failure processing an uploaded photo")
-            raise ValidationError(
-                f"{upload.name}: we could not read this photo. Use a JPEG, PNG or WebP image.",
                 code="invalid_photo",
             ) from None
 

@@ -647,10 +647,6 @@ def _process(name: str, data: bytes) -> ProcessedPhoto | str:
         return process_photo(ContentFile(data, name=name), stem=f"mentor-{secrets.token_hex(6)}")
     except ValidationError as problem:
         return " ".join(problem.messages)
-    except Exception:
-        # Never a server error for one odd file: say so on its row, and log it for us.
-        logger.exception("Unexpected failure processing %s from a bulk upload", name)
-        return "We could not read this photo. Use a JPEG, PNG or WebP image."
 
 
 def _stage_photos(*, token: str, photos_zip, needed: set[str]) -> tuple[dict[str, dict], str]:

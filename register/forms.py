@@ -176,18 +176,8 @@ class MentorBioForm(forms.ModelForm):
         upload = self.cleaned_data.get("photo")
         if not upload:
             return upload
-        try:
-            # A new name each time, so a browser never shows an old cached photo.
-            self.processed_photo = process_photo(upload, stem=f"mentor-{uuid.uuid4().hex}")
-        except forms.ValidationError:
-            raise
-        except Exception:
-            # A file that breaks the image library in a way it does not document is
-            # still something the person can fix, never a server error.
-            raise forms.ValidationError(
-                "We could not read this photo. Use a JPEG, PNG or WebP image.",
-                code="invalid_photo",
-            ) from None
+        # A new name each time, so a browser never shows an old cached photo.
+        self.processed_photo = process_photo(upload, stem=f"mentor-{uuid.uuid4().hex}")
         return upload
 
     def clean(self):

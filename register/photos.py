@@ -6,12 +6,15 @@ camera, dates) survives; the original upload is not kept.
 """
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_BYTES = 10 * 1024 * 1024
@@ -76,8 +79,20 @@ def _square_jpeg(image: Image.Image, size: int) -> bytes:
 def process_photo(upload, *, stem: str) -> ProcessedPhoto:
     """Check an uploaded file and return the two square JPEGs to store.
 
-    Raises ValidationError with a message a person can act on.
+    Raises ValidationError with a message a person can act on, whatever the file:
+    one that breaks the image library in a way it does not document is logged and
+    refused like any other unreadable photo, never a server error.
     """
+    try:
+        return _process(upload, stem=stem)
+    except ValidationError:
+        raise
+    except Exception:
+        logger.exception("Unexpected failure processing the photo %s", upload.name)
+        raise _reject("We could not read this photo. Use a JPEG, PNG or WebP image.") from None
+
+
+def _process(upload, *, stem: str) -> ProcessedPhoto:
     if upload.size is not None and upload.size > MAX_BYTES:
         raise _reject("The photo must be smaller than 10 MB.")
     upload.seek(0)
