@@ -296,3 +296,11 @@ def test_the_dashboard_title_is_plain_text(client, mentee):
 
     assert page_title(response).startswith("Your dashboard –")
     assert "<" not in page_title(response)
+
+
+def test_the_dashboard_offers_the_data_page_once(client, mentee):
+    client.force_login(mentee)
+
+    response = client.get(reverse("dashboard"))
+
+    assert response.content.decode().count(reverse("my_data")) == 1
