@@ -39,7 +39,10 @@ def photo(request: HttpRequest, pk: int, size: str) -> FileResponse:
 
     Photos are private data, so they are never served straight from the media folder.
     """
-    mentor = get_object_or_404(MentorProfile, pk=pk)
+    # Requested once per thumbnail on a search page: read only what is needed here.
+    mentor = get_object_or_404(
+        MentorProfile.objects.only("pk", "user_id", "status", "photo", "photo_thumbnail"), pk=pk
+    )
     user = request.user
     is_own = mentor.user_id is not None and mentor.user_id == user.pk
     may_see = is_own or is_scheme_admin(user) or (is_mentee(user) and mentor.status == "published")
