@@ -109,7 +109,7 @@ def test_edit_page_sends_anonymous_visitors_to_log_in(client, db):
 
 
 @pytest.mark.parametrize("persona", ["mentee", "scheme_admin"])
-def test_edit_page_is_not_found_for_people_without_a_bio(client, request, persona):
+def test_edit_page_is_not_found_for_people_without_a_bio(client, db, request, persona):
     client.force_login(request.getfixturevalue(persona))
 
     assert client.get(reverse("my_bio_edit")).status_code == 404

@@ -68,7 +68,7 @@ def test_dashboard_sends_anonymous_visitors_to_log_in(client, db):
 
 
 @pytest.mark.parametrize("persona", ["mentee", "other_mentee", "mentor", "scheme_admin"])
-def test_everyone_logged_in_can_see_their_dashboard(client, request, persona):
+def test_everyone_logged_in_can_see_their_dashboard(client, db, request, persona):
     user = request.getfixturevalue(persona)
     client.force_login(user)
 

@@ -290,7 +290,7 @@ def test_download_is_a_post(client, mentee):
 
 
 @pytest.mark.parametrize("persona", ["mentee", "mentor", "scheme_admin"])
-def test_everyone_logged_in_sees_the_your_data_page(client, request, persona):
+def test_everyone_logged_in_sees_the_your_data_page(client, db, request, persona):
     client.force_login(request.getfixturevalue(persona))
 
     response = client.get(reverse("my_data"))
