@@ -28,7 +28,7 @@ SCHEME_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "meeting": ("view",),
         "extensionrequest": ("view", "change"),
         "feedback": ("view",),
-        "waitinglistentry": ("view",),
+        "waitinglistentry": ("view", "change"),
         "transition": ("view",),
     },
 }

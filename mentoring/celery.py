@@ -23,6 +23,12 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.remind_mentors",
         "schedule": crontab(minute=5),
     },
+    # Lapse waiting-list offers past their deadline and offer free places to the next
+    # in line (events that free a place also run it at once, for their mentor).
+    "offer-waiting-list-places": {
+        "task": "requests_app.tasks.offer_waiting_list_places",
+        "schedule": crontab(minute="7-59/15"),
+    },
     # Complete partnerships whose sessions are used up or whose window has passed.
     "complete-finished-partnerships": {
         "task": "requests_app.tasks.complete_finished_partnerships",

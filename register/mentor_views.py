@@ -29,8 +29,13 @@ from register.forms import (
 )
 from register.framework import get_framework_text
 from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
-from requests_app.models import Partnership, SchemeSettings
-from requests_app.workflow import mentor_availability, mentor_load
+from requests_app.models import Partnership, SchemeSettings, WaitingListEntry
+from requests_app.workflow import (
+    mentor_availability,
+    mentor_load,
+    places_may_have_freed,
+    position_in_line,
+)
 
 HONEYPOT_FIELD = "website"  # hidden from people; bots fill it in
 
@@ -142,6 +147,11 @@ def _profile_context(request: HttpRequest, profile: MentorProfile) -> dict:
     is_own = profile.user_id == user.pk
     as_mentee = is_mentee(user) and not is_own
     has_partnership = as_mentee and Partnership.objects.filter(mentee=user, mentor=profile).exists()
+    waiting = (
+        WaitingListEntry.objects.active().filter(mentee=user, mentor=profile).first()
+        if as_mentee
+        else None
+    )
     return {
         "profile": profile,
         "is_own": is_own,
@@ -150,7 +160,9 @@ def _profile_context(request: HttpRequest, profile: MentorProfile) -> dict:
         # Contact details: the mentor themself, the scheme team, and a mentee whose
         # request this mentor accepted (an open or past partnership between them).
         "show_contact": not as_mentee or has_partnership,
-        "availability": mentor_availability(profile) if as_mentee else None,
+        "availability": mentor_availability(profile, for_mentee=user) if as_mentee else None,
+        "waiting": waiting,
+        "position": position_in_line(waiting) if waiting else None,
         "days": _in_words(flags_labels(profile.available_days, Weekday.choices)),
         "times": _in_words(
             [label.lower() for label in flags_labels(profile.available_times, TimeOfDay.choices)]
@@ -190,6 +202,8 @@ def _set_paused(request: HttpRequest, profile: MentorProfile, *, paused: bool) -
             else "You had already paused taking requests.",
         )
     else:
+        if changed:
+            places_may_have_freed([profile.pk])
         messages.success(
             request,
             "You are taking requests again." if changed else "You were already taking requests.",
@@ -220,6 +234,8 @@ def my_bio_capacity(request: HttpRequest, profile: MentorProfile) -> HttpRespons
             MentorProfile.objects.filter(pk=profile.pk).update(
                 capacity=capacity, updated_at=timezone.now()
             )
+            if capacity > profile.capacity:
+                places_may_have_freed([profile.pk])
             if load >= capacity:
                 messages.success(
                     request,

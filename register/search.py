@@ -42,7 +42,7 @@ from register.models import (
     VirtualPlatform,
     Weekday,
 )
-from requests_app.workflow import mentor_availability, open_load_by_mentor
+from requests_app.workflow import mentor_availability, places_taken
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000  # a larger number in a link is treated as "past the end"
@@ -455,7 +455,7 @@ def mentor_cards(ids: list[int], viewer: Viewer, reference: ReferenceData) -> li
         if row["virtual_platforms"] is not None:
             platform_ids.setdefault(row["pk"], []).append(row["virtual_platforms"])
     names = reference.names
-    loads = open_load_by_mentor(ids)
+    loads = places_taken(ids, for_mentee=viewer.user_id if viewer.is_mentee else None)
     unknown = (len(reference.platform_position), "")
 
     cards = []
@@ -485,7 +485,8 @@ def mentor_cards(ids: list[int], viewer: Viewer, reference: ReferenceData) -> li
                 if row["meets_virtually"]
                 else None,
                 taking_requests=availability.taking_requests,
-                not_taking_reason=availability.reason,
+                not_taking_reason=availability.reason
+                + (" You can join their waiting list." if availability.waiting_list_open else ""),
                 reasons=shared_reasons(row["school_id"], row["trust_id"], viewer),
             )
         )

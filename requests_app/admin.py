@@ -21,6 +21,7 @@ from requests_app.models import (
     SchemeSettings,
     SchemeText,
     Transition,
+    WaitingListEntry,
 )
 from requests_app.working_days import annotate_working_days_left
 
@@ -384,3 +385,76 @@ class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ["partnership", "respondent_role", "stage", "submitted_at", "rating_overall"]
     list_filter = ["stage", "respondent_role"]
     exclude = ["respondent"]
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    title = "place in line"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("in_line", "In line"),
+            ("offered", "Offered a place"),
+            ("left", "No longer on the list"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "in_line":
+            return queryset.in_line()
+        if self.value() == "offered":
+            return queryset.offered()
+        if self.value() == "left":
+            return queryset.filter(left_at__isnull=False)
+        return queryset
+
+
+@admin.register(WaitingListEntry)
+class WaitingListEntryAdmin(ReadOnlyAdmin):
+    """Who waits for which full mentor, in order; places offered and how each ended."""
+
+    list_display = ["mentor", "mentee", "joined_at", "where", "offer_expires_at", "outcome"]
+    list_filter = [WaitingFilter, "outcome"]
+    list_select_related = ["mentee", "mentor"]
+    search_fields = ["mentee__email", "mentor__last_name", "mentor__email"]
+    ordering = ["mentor__last_name", "mentor_id", "joined_at", "pk"]
+    fields = [
+        "mentor",
+        "mentee",
+        "joined_at",
+        "offered_at",
+        "offer_expires_at",
+        "left_at",
+        "outcome",
+        "request",
+    ]
+    actions = ["remove_from_list"]
+
+    @admin.display(description="where")
+    def where(self, obj: WaitingListEntry) -> str:
+        if obj.left_at is not None:
+            return "Off the list"
+        return "Place offered" if obj.offered_at else "In line"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Needed for the action; the form itself stays read-only.
+        return request.user.has_perm("requests_app.change_waitinglistentry")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.action(
+        description="Take the selected mentees off the waiting list", permissions=["change"]
+    )
+    def remove_from_list(self, request, queryset):
+        removed = 0
+        for pk in queryset.active().values_list("pk", flat=True):
+            try:
+                workflow.leave_waiting_list(entry_id=pk, admin_user=request.user)
+                removed += 1
+            except workflow.WorkflowError as error:
+                self.message_user(request, f"#{pk}: {error}", messages.WARNING)
+        self.message_user(
+            request,
+            f"Took {removed} mentee(s) off the waiting list. "
+            "A place kept for any of them goes to the next in line.",
+        )

@@ -476,7 +476,39 @@ class MentorNote(models.Model):
         return f"Private note #{self.pk}"
 
 
+class WaitingOutcome(models.TextChoices):
+    """Why someone is no longer on a mentor's waiting list."""
+
+    REQUESTED = "requested", "Sent a request"
+    LEFT = "left", "Left the list"
+    LAPSED = "lapsed", "Did not send a request in time"
+    MATCHED = "matched", "Found a mentor"
+    REMOVED = "removed", "Removed by the scheme team"
+    CLOSED = "closed", "The mentor left the register"
+
+
+class WaitingListEntryQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(left_at__isnull=True)
+
+    def in_line(self):
+        """Waiting, and not yet told of a place."""
+        return self.active().filter(offered_at__isnull=True)
+
+    def offered(self):
+        """Told of a place, which is kept for them until they request or the offer lapses."""
+        return self.active().filter(offered_at__isnull=False)
+
+
 class WaitingListEntry(models.Model):
+    """A mentee waiting for a place with a mentor who is full.
+
+    In line (offered_at empty) -> offered a place (offered_at and offer_expires_at
+    set) -> off the list (left_at and outcome set): they sent their request, let
+    the offer lapse, left, found a mentor, or the mentor left the register.
+    Every change goes through requests_app.workflow.
+    """
+
     mentee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waiting_list_entries"
     )
@@ -487,19 +519,54 @@ class WaitingListEntry(models.Model):
     offered_at = models.DateTimeField(null=True, blank=True)
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     left_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=WaitingOutcome.choices, blank=True)
+    request = models.ForeignKey(
+        MentoringRequest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The request sent with the place offered, while it waits for an answer "
+        "the place stays kept.",
+    )
+
+    objects = WaitingListEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["joined_at"]
+        ordering = ["joined_at", "pk"]
+        verbose_name_plural = "waiting list entries"
         constraints = [
             models.UniqueConstraint(
                 fields=["mentee", "mentor"],
                 condition=Q(left_at__isnull=True),
                 name="one_waiting_place_per_mentee_and_mentor",
             ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True, outcome="")
+                | (Q(left_at__isnull=False) & ~Q(outcome="")),
+                name="waiting_left_with_an_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(offered_at__isnull=True, offer_expires_at__isnull=True)
+                | Q(offered_at__isnull=False, offer_expires_at__isnull=False),
+                name="waiting_offer_has_a_deadline",
+            ),
+        ]
+        indexes = [
+            # Serves the offer job and the position in line: who is next for a mentor.
+            models.Index(
+                fields=["mentor", "joined_at"],
+                condition=Q(left_at__isnull=True),
+                name="waiting_in_line",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.mentee} waiting for {self.mentor}"
+
+    @property
+    def is_offered(self) -> bool:
+        return self.left_at is None and self.offered_at is not None
 
 
 class Transition(models.Model):

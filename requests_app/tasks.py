@@ -51,3 +51,16 @@ def send_feedback_request_emails(feedback_ids: list[int]) -> None:
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
 def send_feedback_reminder_emails(feedback_ids: list[int]) -> None:
     workflow.send_feedback_reminder_emails(feedback_ids)
+
+
+# --- Waiting lists --------------------------------------------------------------------
+
+
+@shared_task
+def offer_waiting_list_places(mentor_ids: list[int] | None = None) -> int:
+    return workflow.offer_free_places(mentor_ids=mentor_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def send_waiting_list_emails(entry_ids: list[int], template: str) -> None:
+    workflow.send_waiting_list_emails(entry_ids, template)

@@ -8,6 +8,12 @@ urlpatterns = [
     path("requests/", views.mentee_requests, name="mine"),
     path("requests/<int:pk>/", views.mentee_request_detail, name="mentee_detail"),
     path("requests/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path(
+        "mentors/<int:mentor_id>/waiting-list/",
+        views.join_waiting_list,
+        name="waiting_list_join",
+    ),
+    path("waiting-list/<int:pk>/leave/", views.leave_waiting_list, name="waiting_list_leave"),
     path("mentor/requests/", views.mentor_requests, name="incoming"),
     path("mentor/requests/<int:pk>/", views.decide, name="decide"),
     path("mentor/requests/<int:pk>/accept/", views.accept, name="accept"),

@@ -15,7 +15,7 @@ from register.models import MentorProfile
 from requests_app import workflow
 from requests_app.access import get_request_for_mentee, get_request_for_mentor
 from requests_app.forms import AcceptForm, DeclineForm, SendRequestForm
-from requests_app.models import MentoringRequest, RequestState
+from requests_app.models import MentoringRequest, RequestState, WaitingListEntry
 from requests_app.working_days import annotate_working_days_left, working_days_left
 
 
@@ -44,7 +44,9 @@ def send_request(request: HttpRequest, mentor_id: int) -> HttpResponse:
     refusal = ""
     if mentor.user_id == request.user.pk:
         refusal = "You cannot send a request to yourself."
-    elif not (availability := workflow.mentor_availability(mentor)).taking_requests:
+    elif not (
+        availability := workflow.mentor_availability(mentor, for_mentee=request.user)
+    ).taking_requests:
         refusal = availability.reason
     form = SendRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not refusal and form.is_valid():
@@ -79,7 +81,12 @@ def mentee_requests(request: HttpRequest) -> HttpResponse:
         .select_related("mentor")
         .order_by("-created_at")
     )
-    return render(request, "requests/mine.jinja", {"requests": requests})
+    waiting = list(
+        WaitingListEntry.objects.active().filter(mentee=request.user).select_related("mentor")
+    )
+    for entry in waiting:
+        entry.position = workflow.position_in_line(entry)
+    return render(request, "requests/mine.jinja", {"requests": requests, "waiting": waiting})
 
 
 @require_safe
@@ -100,6 +107,44 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Your request has been withdrawn. You can choose another mentor.")
     return redirect("requests:mentee_detail", mentoring_request.pk)
+
+
+# --- Waiting lists ------------------------------------------------------------
+
+
+@require_POST
+def join_waiting_list(request: HttpRequest, mentor_id: int) -> HttpResponse:
+    _require_mentee(request)
+    mentor = get_object_or_404(MentorProfile.objects.published(), pk=mentor_id)
+    try:
+        entry = workflow.join_waiting_list(mentee=request.user, mentor_id=mentor.pk)
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"You are on {mentor.full_name}'s waiting list, number "
+            f"{workflow.position_in_line(entry)} in line. We will email you when a place is "
+            "free, and keep it for you for a few working days.",
+        )
+    return redirect("mentor_profile", mentor.pk)
+
+
+@require_POST
+def leave_waiting_list(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_mentee(request)
+    entry = get_object_or_404(
+        WaitingListEntry.objects.select_related("mentor"), pk=pk, mentee=request.user
+    )
+    try:
+        workflow.leave_waiting_list(entry_id=entry.pk, mentee=request.user)
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"You have left {entry.mentor.full_name}'s waiting list.")
+    if request.POST.get("back") == "requests":
+        return redirect("requests:mine")
+    return redirect("mentor_profile", entry.mentor_id)
 
 
 # --- Mentor -------------------------------------------------------------------

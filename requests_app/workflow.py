@@ -8,6 +8,7 @@ records a Transition row, and queues its emails to go after commit.
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -43,6 +44,8 @@ from requests_app.models import (
     RequestState,
     SchemeSettings,
     Transition,
+    WaitingListEntry,
+    WaitingOutcome,
 )
 
 DECISION_LINK_SALT = "requests.decision-link"
@@ -59,19 +62,50 @@ class Availability:
 
     taking_requests: bool
     reason: str = ""
+    # Full (not paused, not off the register): a mentee may join the waiting list.
+    waiting_list_open: bool = False
 
 
 def mentor_load(mentor: MentorProfile) -> int:
     return Partnership.objects.filter(mentor=mentor, state__in=OPEN_PARTNERSHIP_STATES).count()
 
 
-def mentor_availability(mentor: MentorProfile, *, load: int | None = None) -> Availability:
+def places_taken(mentor_ids: list[int], *, for_mentee=None) -> dict[int, int]:
+    """Places taken per mentor, in one query: open partnerships, and places kept for
+    someone on the waiting list (other than `for_mentee`, whose own place is theirs)."""
+    partnerships = Partnership.objects.filter(
+        mentor_id__in=mentor_ids, state__in=OPEN_PARTNERSHIP_STATES
+    )
+    kept = _kept_places().filter(mentor_id__in=mentor_ids)
+    if for_mentee is not None:
+        kept = kept.exclude(mentee=for_mentee)
+    rows = (
+        partnerships.order_by()
+        .values_list("mentor_id", flat=True)
+        .union(kept.order_by().values_list("mentor_id", flat=True), all=True)
+    )
+    return dict(Counter(rows))
+
+
+def mentor_availability(
+    mentor: MentorProfile, *, load: int | None = None, for_mentee=None
+) -> Availability:
+    """Whether `mentor` takes a new request (from `for_mentee`, when given).
+
+    `load` is the places taken (see places_taken) when the caller has counted them.
+    """
     if mentor.status != MentorStatus.PUBLISHED:
         return Availability(False, "This mentor is not on the register at the moment.")
     if mentor.is_paused:
         return Availability(False, "This mentor has paused taking requests.")
-    if (mentor_load(mentor) if load is None else load) >= mentor.capacity:
-        return Availability(False, "This mentor has no space for another mentee at the moment.")
+    if load is None:
+        load = places_taken([mentor.pk], for_mentee=for_mentee).get(mentor.pk, 0)
+    if load >= mentor.capacity:
+        return Availability(
+            False,
+            "This mentor has no space for another mentee at the moment.",
+            waiting_list_open=True,
+        )
     return Availability(True)
 
 
@@ -104,7 +138,7 @@ def send_request(
             raise WorkflowError("This mentor is not on the register.")
         if mentor.user_id == mentee.pk:
             raise WorkflowError("You cannot send a request to yourself.")
-        availability = mentor_availability(mentor)
+        availability = mentor_availability(mentor, for_mentee=mentee)
         if not availability.taking_requests:
             raise WorkflowError(availability.reason)
         if MentoringRequest.objects.pending().filter(mentee=mentee).exists():
@@ -124,6 +158,11 @@ def send_request(
             response_deadline=working_days.response_deadline(now, scheme.response_working_days),
         )
         _record(at=now, actor=mentee, request=request, to_state=RequestState.PENDING)
+        # Off this mentor's waiting list: a place offered stays kept by the request
+        # until the mentor answers it.
+        WaitingListEntry.objects.active().filter(mentee=mentee, mentor=mentor).update(
+            left_at=now, outcome=WaitingOutcome.REQUESTED, request=request
+        )
     _email_mentor(request, "request_received")
     return request
 
@@ -208,6 +247,13 @@ def accept_request(
             partnership=partnership,
             to_state=PartnershipState.AGREEMENT_PENDING,
         )
+        # They have a mentor: off every waiting list, and places kept for them go on.
+        waiting = WaitingListEntry.objects.active().filter(mentee=request.mentee)
+        released = list(
+            waiting.filter(offered_at__isnull=False).values_list("mentor_id", flat=True)
+        )
+        waiting.update(left_at=now, outcome=WaitingOutcome.MATCHED)
+        places_may_have_freed(released)
     _email_mentee(request, "request_accepted")
     return partnership
 
@@ -234,6 +280,7 @@ def reject_request(
             allowed=Q(mentor__user=mentor_user),
             reason=DeclineReason(reason).label,
         )
+        places_may_have_freed([request.mentor_id])
     _email_mentee(request, "request_declined")
     return request
 
@@ -252,6 +299,7 @@ def withdraw_request(
             extra={},
             allowed=Q(mentee=mentee),
         )
+        places_may_have_freed([request.mentor_id])
     _email_mentor(request, "request_withdrawn")
     return request
 
@@ -273,6 +321,7 @@ def cancel_request(
             allowed=Q(),
             reason=reason,
         )
+        places_may_have_freed([request.mentor_id])
     _email_mentee(request, "request_cancelled")
     _email_mentor(request, "request_cancelled")
     return request
@@ -317,16 +366,22 @@ def expire_overdue_requests(*, now: datetime.datetime | None = None) -> int:
             batch_size=2000,
         )
         transaction.on_commit(lambda: _queue_in_batches("send_expiry_emails", expired_ids))
+        places_may_have_freed(
+            MentoringRequest.objects.filter(pk__in=expired_ids)
+            .order_by()
+            .values_list("mentor_id", flat=True)
+            .distinct()
+        )
     return changed
 
 
-def _queue_in_batches(task_name: str, ids: list[int], size: int = 500) -> None:
+def _queue_in_batches(task_name: str, ids: list[int], size: int = 500, **kwargs) -> None:
     """Hand a long list of ids to a Celery task in batches (one message per batch)."""
     from requests_app import tasks
 
     task = getattr(tasks, task_name)
     for start in range(0, len(ids), size):
-        task.delay(ids[start : start + size])
+        task.delay(ids[start : start + size], **kwargs)
 
 
 def send_expiry_emails(request_ids: list[int]) -> None:
@@ -380,6 +435,228 @@ def send_reminder_emails(request_ids: list[int]) -> None:
         _email_mentor(request, "request_reminder")
 
 
+# --- Waiting lists --------------------------------------------------------------
+#
+# A mentee joins the list of a mentor who is full. When a place frees (a
+# partnership ends, a request is declined, the mentor raises their capacity or
+# resumes), the first in line is emailed and the place is kept for them until
+# the usual answer deadline: in that time nobody else can take it. If they send
+# their request, the place stays kept until the mentor answers; if they do not,
+# the offer lapses and the next in line is told. One function, offer_free_places,
+# does both the lapsing and the offering; every event that may free a place
+# queues it for that mentor after commit, and a beat job runs it for everyone.
+
+
+def _kept_places():
+    """Waiting-list entries that keep a mentor's place: offers not yet used or lapsed,
+    and requests sent with an offer that still wait for an answer."""
+    return WaitingListEntry.objects.filter(
+        Q(left_at__isnull=True, offered_at__isnull=False)
+        | Q(outcome=WaitingOutcome.REQUESTED, request__state=RequestState.PENDING)
+    )
+
+
+def places_may_have_freed(mentor_ids) -> None:
+    """After commit, offer any place now free on these mentors' waiting lists."""
+    ids = sorted(set(mentor_ids))
+    if not ids:
+        return
+    from requests_app import tasks
+
+    transaction.on_commit(lambda: tasks.offer_waiting_list_places.delay(ids))
+
+
+def position_in_line(entry: WaitingListEntry) -> int:
+    """1 for the first in line (an offered place counts as being in line)."""
+    return (
+        WaitingListEntry.objects.active()
+        .filter(mentor_id=entry.mentor_id)
+        .filter(Q(joined_at__lt=entry.joined_at) | Q(joined_at=entry.joined_at, pk__lt=entry.pk))
+        .count()
+        + 1
+    )
+
+
+def join_waiting_list(
+    *, mentee, mentor_id: int, now: datetime.datetime | None = None
+) -> WaitingListEntry:
+    """A mentee asks to be told when a place frees with a mentor who is full."""
+    now = now or timezone.now()
+    if not is_mentee(mentee):
+        raise WorkflowError("Finish setting up your mentee account before joining a waiting list.")
+    if not mentee.emailaddress_set.filter(verified=True, email__iexact=mentee.email).exists():
+        raise WorkflowError(
+            "Confirm your email address before joining a waiting list: it is how we tell "
+            "you a place is free."
+        )
+    with transaction.atomic():
+        # Lock the mentor row, as send_request does: places are counted and relied on.
+        mentor = MentorProfile.objects.select_for_update().filter(pk=mentor_id).first()
+        if mentor is None:
+            raise WorkflowError("This mentor is not on the register.")
+        if mentor.user_id == mentee.pk:
+            raise WorkflowError("You cannot join your own waiting list.")
+        if WaitingListEntry.objects.active().filter(mentee=mentee, mentor=mentor).exists():
+            raise WorkflowError("You are already on this mentor's waiting list.")
+        if Partnership.objects.open().filter(mentee=mentee).exists():
+            raise WorkflowError(
+                "You already have a mentor. End that partnership to choose another."
+            )
+        availability = mentor_availability(mentor, for_mentee=mentee)
+        if availability.taking_requests:
+            raise WorkflowError("This mentor has space now: send them a request instead.")
+        if not availability.waiting_list_open:
+            raise WorkflowError(f"{availability.reason} Their waiting list is closed too.")
+        return WaitingListEntry.objects.create(mentee=mentee, mentor=mentor, joined_at=now)
+
+
+def leave_waiting_list(
+    *, entry_id: int, mentee=None, admin_user=None, now: datetime.datetime | None = None
+) -> WaitingListEntry:
+    """The mentee leaves a waiting list, or the scheme team takes them off it.
+
+    A place kept for them goes to the next in line.
+    """
+    now = now or timezone.now()
+    if (mentee is None) == (admin_user is None):
+        raise ValueError("Either the mentee or an admin leaves a waiting list.")
+    entries = WaitingListEntry.objects.active().filter(pk=entry_id)
+    if mentee is not None:
+        entries = entries.filter(mentee=mentee)
+    with transaction.atomic():
+        entry = entries.select_for_update().first()
+        if entry is None:
+            raise WorkflowError("You are no longer on this waiting list.")
+        outcome = WaitingOutcome.LEFT if mentee is not None else WaitingOutcome.REMOVED
+        WaitingListEntry.objects.filter(pk=entry.pk).update(left_at=now, outcome=outcome)
+        if entry.offered_at is not None:
+            places_may_have_freed([entry.mentor_id])
+        entry.left_at, entry.outcome = now, outcome
+    return entry
+
+
+def offer_free_places(
+    *, mentor_ids: list[int] | None = None, now: datetime.datetime | None = None
+) -> int:
+    """Lapse offers past their deadline, then offer every free place to the next in line.
+
+    Safe to run at any time and as often as wanted: an offer is made once (the
+    entry is then offered, not in line) and a lapse once (the entry is then off
+    the list). A place is free when the mentor's capacity is more than their open
+    partnerships, pending requests and places already offered together; nobody
+    is told of a place that a request waiting for an answer may still fill.
+    Returns how many places were offered.
+    """
+    now = now or timezone.now()
+    scheme = SchemeSettings.load()
+    scope = WaitingListEntry.objects.active()
+    if mentor_ids is not None:
+        scope = scope.filter(mentor_id__in=mentor_ids)
+    with transaction.atomic():
+        lapsed_ids = _close_entries(
+            scope.filter(offer_expires_at__lt=now), WaitingOutcome.LAPSED, now
+        )
+        closed_ids = _close_entries(
+            scope.filter(mentor__status=MentorStatus.RETIRED), WaitingOutcome.CLOSED, now
+        )
+        # Lock the mentors with someone in line, in a fixed order.
+        candidates = list(
+            MentorProfile.objects.published()
+            .filter(
+                is_paused=False,
+                pk__in=scope.filter(offered_at__isnull=True).values("mentor_id"),
+            )
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", "capacity")
+        )
+        free = _free_places(dict(candidates))
+        offered_ids = []
+        for mentor_id, places in free.items():
+            offered_ids += list(
+                WaitingListEntry.objects.in_line()
+                .filter(mentor_id=mentor_id)
+                .exclude(mentee__in=Partnership.objects.open().values("mentee_id"))
+                .values_list("pk", flat=True)[:places]
+            )
+        if offered_ids:
+            WaitingListEntry.objects.filter(pk__in=offered_ids).update(
+                offered_at=now,
+                offer_expires_at=working_days.response_deadline(now, scheme.response_working_days),
+            )
+        for template, ids in (
+            ("waiting_list_lapsed", lapsed_ids),
+            ("waiting_list_closed", closed_ids),
+            ("waiting_list_offer", offered_ids),
+        ):
+            if ids:
+                transaction.on_commit(
+                    lambda template=template, ids=ids: _queue_in_batches(
+                        "send_waiting_list_emails", ids, template=template
+                    )
+                )
+    return len(offered_ids)
+
+
+def _close_entries(entries, outcome: str, now: datetime.datetime) -> list[int]:
+    """Take these entries off their lists (set-based); returns their ids."""
+    ids = list(entries.values_list("pk", flat=True))
+    if ids:
+        WaitingListEntry.objects.active().filter(pk__in=ids).update(left_at=now, outcome=outcome)
+    return ids
+
+
+def _free_places(capacities: dict[int, int]) -> dict[int, int]:
+    """Places free to offer, per mentor (only those with one or more), in one query.
+
+    Taken: open partnerships, pending requests (which may yet become partnerships)
+    and places offered and still kept.
+    """
+    ids = list(capacities)
+    taken = Counter(
+        Partnership.objects.filter(mentor_id__in=ids, state__in=OPEN_PARTNERSHIP_STATES)
+        .order_by()
+        .values_list("mentor_id", flat=True)
+        .union(
+            MentoringRequest.objects.pending()
+            .filter(mentor_id__in=ids)
+            .order_by()
+            .values_list("mentor_id", flat=True),
+            WaitingListEntry.objects.offered()
+            .filter(mentor_id__in=ids)
+            .order_by()
+            .values_list("mentor_id", flat=True),
+            all=True,
+        )
+    )
+    free = {pk: capacity - taken[pk] for pk, capacity in capacities.items()}
+    return {pk: places for pk, places in free.items() if places > 0}
+
+
+def send_waiting_list_emails(entry_ids: list[int], template: str) -> None:
+    """Tell each mentee of a place offered, an offer lapsed or a list closed."""
+    entries = WaitingListEntry.objects.filter(pk__in=entry_ids).select_related("mentor", "mentee")
+    if template == "waiting_list_offer":
+        entries = entries.filter(left_at__isnull=True, offered_at__isnull=False)
+    for entry in entries:
+        link = (
+            _absolute("mentor_profile", entry.mentor_id)
+            if template == "waiting_list_offer"
+            else _absolute("mentor_search")
+        )
+        queue_templated_email(
+            to=[entry.mentee.email],
+            template=f"{template}_mentee",
+            context={
+                "entry": entry,
+                "mentor": entry.mentor,
+                "mentee": entry.mentee,
+                "deadline": entry.offer_expires_at,
+                "link": link,
+            },
+        )
+
+
 # --- Emails -------------------------------------------------------------------
 
 
@@ -426,16 +703,6 @@ def _email_mentee(request: MentoringRequest, template: str) -> None:
         template=f"{template}_mentee",
         context={**_email_context(request), "link": link},
     )
-
-
-def open_load_by_mentor(mentor_ids: list[int]) -> dict[int, int]:
-    """Open partnerships per mentor, in one query (for lists and search results)."""
-    rows = (
-        Partnership.objects.filter(mentor_id__in=mentor_ids, state__in=OPEN_PARTNERSHIP_STATES)
-        .values("mentor_id")
-        .annotate(n=Count("pk"))
-    )
-    return {row["mentor_id"]: row["n"] for row in rows}
 
 
 # === Partnerships ================================================================
@@ -968,6 +1235,7 @@ def end_partnership_early(
         feedback_ids = _close_partnerships(
             [partnership.pk], state=PartnershipState.ENDED_EARLY, now=now, actor=user
         )
+        places_may_have_freed([partnership.mentor_id])
         _after_commit_in_batches("send_feedback_request_emails", feedback_ids)
     partnership = _for_email(partnership.pk)
     _email_side(partnership, OTHER_SIDE[role], "partnership_ended_early")
@@ -1045,6 +1313,9 @@ def _complete(ids: list[int], *, now: datetime.datetime, reasons: dict[int, str]
         batch_size=2000,
     )
     feedback_ids = _close_partnerships(ids, state=PartnershipState.COMPLETED, now=now, actor=None)
+    places_may_have_freed(
+        Partnership.objects.filter(pk__in=ids).order_by().values_list("mentor_id", flat=True)
+    )
     _after_commit_in_batches("send_completion_emails", ids)
     _after_commit_in_batches("send_feedback_request_emails", feedback_ids)
 

@@ -623,6 +623,8 @@ ACCESS: dict[str, Rule] = {
     "requests:send": Rule(can_request),
     "requests:mentee_detail": ONLY_THE_MENTEE,
     "requests:withdraw": ONLY_THE_MENTEE,
+    "requests:waiting_list_join": Rule(can_request),
+    "requests:waiting_list_leave": ONLY_THE_MENTEE,
     "requests:decide": ONLY_THE_MENTOR,
     "requests:accept": ONLY_THE_MENTOR,
     "requests:decline": ONLY_THE_MENTOR,

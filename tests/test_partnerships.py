@@ -481,7 +481,7 @@ def test_the_mentors_place_is_freed_however_the_partnership_ends(
         assert workflow.complete_finished_partnerships(now=moment(7, 5)) == 1
 
     assert workflow.mentor_load(profile) == 0
-    assert workflow.open_load_by_mentor([profile.pk]) == {}
+    assert workflow.places_taken([profile.pk]) == {}
     assert workflow.mentor_availability(profile).taking_requests
     workflow.send_request(mentee=other_mentee, mentor_id=profile.pk)
 
