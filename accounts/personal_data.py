@@ -322,6 +322,7 @@ def collect_user_data(user: User) -> dict:
                 "offered_at": w.offered_at,
                 "offer_expires_at": w.offer_expires_at,
                 "left_at": w.left_at,
+                "why_left": w.get_outcome_display(),
             }
             for w in WaitingListEntry.objects.filter(mentee=user).select_related("mentor")
         ],

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 from accounts.rules import is_mentee, is_mentor, is_scheme_admin
 from register.access import framework_redirect
 from requests_app import partnership_views
+from requests_app.models import WaitingListEntry
 
 
 @require_safe
@@ -13,11 +14,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if gate := framework_redirect(request):
         return gate
     user = request.user
+    mentee = is_mentee(user)
     return render(
         request,
         "accounts/dashboard.jinja",
         {
-            "is_mentee": is_mentee(user),
+            "is_mentee": mentee,
+            # Places kept for them on a waiting list: the first thing to act on.
+            "places_kept": list(
+                WaitingListEntry.objects.offered().filter(mentee=user).select_related("mentor")
+            )
+            if mentee
+            else [],
             "is_mentor": is_mentor(user),
             "is_scheme_admin": is_scheme_admin(user),
             "mentor_profile": getattr(user, "mentor_profile", None),

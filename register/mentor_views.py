@@ -247,7 +247,12 @@ def my_bio_capacity(request: HttpRequest, profile: MentorProfile) -> HttpRespons
             return redirect("dashboard")
     else:
         form = CapacityForm(initial={"capacity": profile.capacity})
-    return render(request, "register/mentor_capacity.jinja", {"form": form, "load": load})
+    waiting = WaitingListEntry.objects.in_line().filter(mentor=profile).count()
+    return render(
+        request,
+        "register/mentor_capacity.jinja",
+        {"form": form, "load": load, "waiting": waiting},
+    )
 
 
 # --- The public submission form ---------------------------------------------------

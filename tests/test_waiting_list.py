@@ -430,3 +430,26 @@ def test_admins_can_take_someone_off_a_list_and_the_place_goes_on(
     second.refresh_from_db()
     assert first.outcome == WaitingOutcome.REMOVED
     assert second.is_offered
+
+
+def test_the_mentor_sees_how_many_wait_for_a_place(client, full_mentor, mentee, other_mentee):
+    join(mentee, full_mentor)
+    join(other_mentee, full_mentor)
+    client.force_login(full_mentor.user)
+
+    page = client.get(reverse("my_bio_capacity")).content.decode()
+
+    assert "2 mentees are on your waiting list." in page
+    assert mentee.email not in page
+
+
+def test_the_dashboard_puts_a_kept_place_first(client, full_mentor, mentee):
+    join(mentee, full_mentor)
+    with time_machine.travel(MONDAY, tick=False):
+        end_the_partnership(full_mentor)
+    client.force_login(mentee)
+
+    page = client.get(reverse("dashboard")).content.decode()
+
+    assert f"A place with {full_mentor.full_name} is free and kept for you until" in page
+    assert reverse("requests:send", args=[full_mentor.pk]) in page
