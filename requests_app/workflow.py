@@ -553,21 +553,26 @@ def offer_free_places(
     if mentor_ids is not None:
         scope = scope.filter(mentor_id__in=mentor_ids)
     with transaction.atomic():
+        # Lock the mentors with a waiting list first, in a fixed order, as send_request
+        # and join_waiting_list lock their mentor before they touch the list.
+        list(
+            MentorProfile.objects.filter(pk__in=scope.values("mentor_id"))
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
         lapsed_ids = _close_entries(
             scope.filter(offer_expires_at__lt=now), WaitingOutcome.LAPSED, now
         )
         closed_ids = _close_entries(
             scope.filter(mentor__status=MentorStatus.RETIRED), WaitingOutcome.CLOSED, now
         )
-        # Lock the mentors with someone in line, in a fixed order.
-        candidates = list(
+        candidates = (
             MentorProfile.objects.published()
             .filter(
                 is_paused=False,
                 pk__in=scope.filter(offered_at__isnull=True).values("mentor_id"),
             )
-            .order_by("pk")
-            .select_for_update()
             .values_list("pk", "capacity")
         )
         free = _free_places(dict(candidates))
