@@ -7,6 +7,7 @@ names, so running the seed again updates rows in place and overwrites nothing.
 
 from __future__ import annotations
 
+import datetime
 import io
 import time
 import unicodedata
@@ -982,6 +983,69 @@ def ensure_admin():
     return user, created
 
 
+FULL_MENTEE_EMAIL = "mentee.in.a.partnership@example.nhs.uk"
+
+
+def ensure_a_full_mentor(seeds: list[MentorSeed], ref: Reference) -> MentorProfile | None:
+    """One mentor with one place, taken by a partnership with another demo mentee, so the
+    demo shows a mentor who is full and whose waiting list is open."""
+    from accounts.models import MenteeProfile, TrainingStatus
+    from requests_app.models import (
+        OPEN_PARTNERSHIP_STATES,
+        MentoringRequest,
+        Partnership,
+        PartnershipState,
+        RequestState,
+    )
+
+    seed = next(
+        (s for s in seeds[1:] if s.fields["capacity"] == 1 and not s.fields["is_paused"]),
+        None,
+    )
+    if seed is None:
+        return None
+    mentor = MentorProfile.objects.get(email__iexact=seed.email)
+    if Partnership.objects.filter(mentor=mentor, state__in=OPEN_PARTNERSHIP_STATES).exists():
+        return mentor
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=FULL_MENTEE_EMAIL).first()
+    if user is None:
+        user = User(email=FULL_MENTEE_EMAIL, first_name="Alex", last_name="Moreno")
+        user.set_unusable_password()
+        user.save()
+    MenteeProfile.objects.get_or_create(
+        user=user,
+        defaults={
+            "training_status": TrainingStatus.OUT_OF_TRAINING,
+            "grade": ref.grades["ST4"],
+            "school": ref.schools["School of Medicine"],
+            "trust": ref.trusts["Leeds Teaching Hospitals NHS Trust"],
+            "privacy_consent_at": timezone.now(),
+        },
+    )
+    now = timezone.now()
+    request = MentoringRequest.objects.create(
+        mentee=user,
+        mentor=mentor,
+        state=RequestState.ACCEPTED,
+        created_at=now - datetime.timedelta(days=14),
+        response_deadline=now - datetime.timedelta(days=7),
+        answered_at=now - datetime.timedelta(days=12),
+    )
+    Partnership.objects.create(
+        request=request,
+        mentee=user,
+        mentor=mentor,
+        state=PartnershipState.ACTIVE,
+        started_at=request.answered_at,
+        mentee_confirmed_at=request.answered_at,
+        mentor_confirmed_at=request.answered_at,
+        sessions_allowed=4,
+        window_ends_on=(now + datetime.timedelta(days=160)).date(),
+    )
+    return mentor
+
+
 # --- The whole seed ------------------------------------------------------------------------
 
 
@@ -1018,6 +1082,7 @@ def seed(count: int, storage: Storage | None = None) -> SeedResult:
         )
         mentors = upsert_mentors(seeds, ref, mentor_user)
         _, mentee_created = ensure_mentee(ref)
+        ensure_a_full_mentor(seeds, ref)
         _, admin_created = ensure_admin()
         SchemeSettings.load()
     return SeedResult(

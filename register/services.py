@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from register.models import MentorProfile, MentorStatus
+from requests_app.workflow import places_may_have_freed
 
 Bios = QuerySet[MentorProfile] | Iterable[int]
 
@@ -54,6 +55,8 @@ def _change_status(
                 action_flag=CHANGE,
                 change_message=log_message,
             )
+            # Published: places may be offered to their waiting list; retired: it closes.
+            places_may_have_freed(changed)
     return count
 
 

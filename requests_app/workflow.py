@@ -98,6 +98,8 @@ def mentor_availability(
         return Availability(False, "This mentor is not on the register at the moment.")
     if mentor.is_paused:
         return Availability(False, "This mentor has paused taking requests.")
+    if mentor.capacity == 0:  # the same as pausing, so no waiting list either
+        return Availability(False, "This mentor is not taking new mentees at the moment.")
     if load is None:
         load = places_taken([mentor.pk], for_mentee=for_mentee).get(mentor.pk, 0)
     if load >= mentor.capacity:

@@ -258,7 +258,7 @@ def test_without_a_photo_there_is_no_image(client, mentee, bio):
 def test_the_profile_loads_in_a_few_queries(client, mentee, bio, django_assert_max_num_queries):
     client.force_login(mentee)
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert client.get(profile_url(bio)).status_code == 200
 
 

@@ -135,3 +135,23 @@ def test_an_impossible_number_of_mentors_is_refused(media, mentors):
         seed(mentors)
 
     assert not MentorProfile.objects.exists()
+
+
+def test_one_mentor_is_full_so_the_demo_shows_a_waiting_list(media, client):
+    from django.urls import reverse
+
+    from requests_app import workflow
+
+    seed(24)  # what make run seeds
+    seed(24)  # still one partnership, not two
+
+    full = [
+        p
+        for p in MentorProfile.objects.published()
+        if workflow.mentor_availability(p).waiting_list_open
+    ]
+    assert len(full) == 1
+    assert full[0].partnerships.count() == 1
+    client.force_login(get_user_model().objects.get(email=demo.MENTEE_EMAIL))
+    page = client.get(reverse("mentor_profile", args=[full[0].pk])).content.decode()
+    assert "waiting list" in page

@@ -79,6 +79,7 @@ def test_mentees_join_a_full_mentors_list_in_the_order_they_came(full_mentor, me
     [
         ("has_space", "This mentor has space now: send them a request instead."),
         ("paused", "This mentor has paused taking requests. Their waiting list is closed too."),
+        ("no_capacity", "not taking new mentees at the moment. Their waiting list is closed too."),
         ("retired", "This mentor is not on the register at the moment."),
         ("twice", "You are already on this mentor's waiting list."),
         ("has_a_mentor", "You already have a mentor."),
@@ -90,6 +91,8 @@ def test_joining_is_refused_with_the_reason(full_mentor, mentee, other_mentor, c
         full_mentor.capacity = 2
     elif change == "paused":
         full_mentor.is_paused = True
+    elif change == "no_capacity":
+        full_mentor.capacity = 0
     elif change == "retired":
         full_mentor.status = MentorStatus.RETIRED
     elif change == "twice":
@@ -453,3 +456,14 @@ def test_the_dashboard_puts_a_kept_place_first(client, full_mentor, mentee):
 
     assert f"A place with {full_mentor.full_name} is free and kept for you until" in page
     assert reverse("requests:send", args=[full_mentor.pk]) in page
+
+
+def test_retiring_a_mentor_in_admin_closes_their_list_at_once(full_mentor, mentee, scheme_admin):
+    from register.services import retire_bios
+
+    join(mentee, full_mentor)
+
+    with after_commit():
+        retire_bios(bios=[full_mentor.pk], by=scheme_admin)
+
+    assert WaitingListEntry.objects.get(mentee=mentee).outcome == WaitingOutcome.CLOSED
