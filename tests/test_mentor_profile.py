@@ -5,6 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
+from django.utils.html import escape
 from playwright.sync_api import expect
 
 from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
@@ -72,7 +73,7 @@ def test_a_mentee_sees_a_published_bio(client, mentee, bio):
     response = client.get(profile_url(bio))
 
     assert response.status_code == 200
-    assert bio.full_name in response.content.decode()
+    assert escape(bio.full_name) in response.content.decode()
 
 
 @pytest.mark.parametrize("status", [MentorStatus.DRAFT, MentorStatus.SUBMITTED, "retired"])
@@ -244,7 +245,7 @@ def test_the_photo_is_shown_from_the_photo_address_with_alt_text(client, mentee,
     content = client.get(profile_url(bio)).content.decode()
 
     assert f'src="{reverse("mentor_photo", args=[bio.pk, "large"])}"' in content
-    assert f'alt="Photo of {bio.full_name}"' in content
+    assert f'alt="Photo of {escape(bio.full_name)}"' in content
 
 
 def test_without_a_photo_there_is_no_image(client, mentee, bio):

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils.html import escape
 
 from register.models import MentorStatus
 from requests_app import workflow
@@ -454,7 +455,8 @@ def test_the_dashboard_puts_a_kept_place_first(client, full_mentor, mentee):
 
     page = client.get(reverse("dashboard")).content.decode()
 
-    assert f"A place with {full_mentor.full_name} is free and kept for you until" in page
+    name = escape(full_mentor.full_name)
+    assert f"A place with {name} is free and kept for you until" in page
     assert reverse("requests:send", args=[full_mentor.pk]) in page
 
 
