@@ -1,7 +1,7 @@
 """Searching the register: who may, each filter, the order, the cards and the query budget."""
 
-import html
 import re
+from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -29,13 +29,13 @@ CARD_NAME = re.compile(r'<a class="nhsuk-card__link" href="[^"]*">([^<]+)</a>')
 def names(response) -> list[str]:
     assert response.status_code == 200
     # Unescaped: generated names include ones like O'Connor.
-    return [html.unescape(name) for name in CARD_NAME.findall(response.content.decode())]
+    return [unescape(name) for name in CARD_NAME.findall(response.content.decode())]
 
 
 def cards_by_name(html: str) -> dict[str, str]:
     """Each card's HTML, by the mentor's name."""
     cards = re.split(r'<div class="nhsuk-card[^"]*" id="mentor-\d+"', html)[1:]
-    return {html.unescape(CARD_NAME.search(card).group(1)): card for card in cards}
+    return {unescape(CARD_NAME.search(card).group(1)): card for card in cards}
 
 
 def mentor(first: str, last: str = "Mentor", **fields) -> MentorProfile:
