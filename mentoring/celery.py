@@ -39,6 +39,11 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.remind_unanswered_feedback",
         "schedule": crontab(hour=10, minute=0),
     },
+    # Remove photos staged by bulk-upload dry runs that nobody confirmed within a day.
+    "discard-stale-uploads": {
+        "task": "register.tasks.discard_stale_uploads",
+        "schedule": crontab(hour=3, minute=10),
+    },
     # Anonymise accounts unused beyond the retention period and clear old mentee free text.
     "anonymise-inactive-accounts": {
         "task": "accounts.tasks.anonymise_inactive_accounts",

@@ -7,6 +7,7 @@ import re
 import zipfile
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.core.files.base import ContentFile
@@ -645,3 +646,14 @@ def test_a_dry_run_with_errors_offers_no_import_in_the_browser(
     )
     expect(page.get_by_role("button", name=re.compile("^Import"))).to_have_count(0)
     assert MentorProfile.objects.count() == 0
+
+
+def test_the_daily_task_clears_stale_dry_runs(reference_lists):
+    from register import tasks
+
+    token, _ = stage(csv_bytes([bio(1)]))
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
+        assert tasks.discard_stale_uploads.delay().get() == 1
+    with pytest.raises(bulk_import.ImportRefused):
+        bulk_import.plan_staged(token=token)
