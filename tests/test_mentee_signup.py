@@ -114,7 +114,9 @@ def test_out_of_training_goes_on_to_sign_up(client, db):
         "training_status": TrainingStatus.OUT_OF_TRAINING,
         "absence_form_completed_on": None,
     }
-    assert client.get(SIGNUP).status_code == 200
+    page = client.get(SIGNUP)
+    assert page.status_code == 200
+    assert f'<a href="{ELIGIBILITY}">Change your answer</a>' in page.content.decode()
 
 
 @time_machine.travel(NOON_10_MARCH_2026, tick=False)
