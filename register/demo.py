@@ -952,10 +952,10 @@ def ensure_login(email: str, *, first_name: str, last_name: str, staff: bool = F
     return user, created
 
 
-def ensure_mentee(ref: Reference):
+def _ensure_mentee_profile(user, ref: Reference, **extra):
+    """A demo mentee's profile: out of training, ST4 in the School of Medicine in Leeds."""
     from accounts.models import MenteeProfile, TrainingStatus
 
-    user, created = ensure_login(MENTEE_EMAIL, first_name="Jess", last_name="Okoro")
     profile, _ = MenteeProfile.objects.get_or_create(
         user=user,
         defaults={
@@ -963,10 +963,17 @@ def ensure_mentee(ref: Reference):
             "grade": ref.grades["ST4"],
             "school": ref.schools["School of Medicine"],
             "trust": ref.trusts["Leeds Teaching Hospitals NHS Trust"],
-            "pronouns": "she/her",
             "privacy_consent_at": timezone.now(),
+            **extra,
         },
     )
+    return profile
+
+
+def ensure_mentee(ref: Reference):
+
+    user, created = ensure_login(MENTEE_EMAIL, first_name="Jess", last_name="Okoro")
+    profile = _ensure_mentee_profile(user, ref, pronouns="she/her")
     if profile.privacy_consent_at is None:
         profile.privacy_consent_at = timezone.now()
         profile.save(update_fields=["privacy_consent_at", "updated_at"])
@@ -989,7 +996,6 @@ FULL_MENTEE_EMAIL = "mentee.in.a.partnership@example.nhs.uk"
 def ensure_a_full_mentor(seeds: list[MentorSeed], ref: Reference) -> MentorProfile | None:
     """One mentor with one place, taken by a partnership with another demo mentee, so the
     demo shows a mentor who is full and whose waiting list is open."""
-    from accounts.models import MenteeProfile, TrainingStatus
     from requests_app.models import (
         OPEN_PARTNERSHIP_STATES,
         MentoringRequest,
@@ -1013,16 +1019,7 @@ def ensure_a_full_mentor(seeds: list[MentorSeed], ref: Reference) -> MentorProfi
         user = User(email=FULL_MENTEE_EMAIL, first_name="Alex", last_name="Moreno")
         user.set_unusable_password()
         user.save()
-    MenteeProfile.objects.get_or_create(
-        user=user,
-        defaults={
-            "training_status": TrainingStatus.OUT_OF_TRAINING,
-            "grade": ref.grades["ST4"],
-            "school": ref.schools["School of Medicine"],
-            "trust": ref.trusts["Leeds Teaching Hospitals NHS Trust"],
-            "privacy_consent_at": timezone.now(),
-        },
-    )
+    _ensure_mentee_profile(user, ref)
     now = timezone.now()
     request = MentoringRequest.objects.create(
         mentee=user,

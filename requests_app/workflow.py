@@ -118,6 +118,25 @@ def _record(*, at: datetime.datetime, actor=None, reason: str = "", **subject_an
 # --- Requests ---------------------------------------------------------------
 
 
+def _check_mentee(mentee, *, before: str) -> None:
+    """Only a mentee with a confirmed email address may ask for a mentor or a place."""
+    if not is_mentee(mentee):
+        raise WorkflowError(f"Finish setting up your mentee account before {before}.")
+    if not mentee.emailaddress_set.filter(verified=True, email__iexact=mentee.email).exists():
+        raise WorkflowError(f"Confirm your email address before {before}.")
+
+
+def _lock_mentor(mentor_id: int, mentee, *, yourself: str) -> MentorProfile:
+    """The mentor row, locked: their places are counted and relied on in this transaction.
+    Sending a request, joining a waiting list and offering places all lock it first."""
+    mentor = MentorProfile.objects.select_for_update().filter(pk=mentor_id).first()
+    if mentor is None:
+        raise WorkflowError("This mentor is not on the register.")
+    if mentor.user_id == mentee.pk:
+        raise WorkflowError(yourself)
+    return mentor
+
+
 def send_request(
     *,
     mentee,
@@ -129,17 +148,9 @@ def send_request(
     """A mentee asks a mentor to mentor them."""
     now = now or timezone.now()
     scheme = SchemeSettings.load()
-    if not is_mentee(mentee):
-        raise WorkflowError("Finish setting up your mentee account before sending a request.")
-    if not mentee.emailaddress_set.filter(verified=True, email__iexact=mentee.email).exists():
-        raise WorkflowError("Confirm your email address before sending a request.")
+    _check_mentee(mentee, before="sending a request")
     with transaction.atomic():
-        # Lock the mentor row: capacity is read and relied on in this transaction.
-        mentor = MentorProfile.objects.select_for_update().filter(pk=mentor_id).first()
-        if mentor is None:
-            raise WorkflowError("This mentor is not on the register.")
-        if mentor.user_id == mentee.pk:
-            raise WorkflowError("You cannot send a request to yourself.")
+        mentor = _lock_mentor(mentor_id, mentee, yourself="You cannot send a request to yourself.")
         availability = mentor_availability(mentor, for_mentee=mentee)
         if not availability.taking_requests:
             raise WorkflowError(availability.reason)
@@ -484,20 +495,9 @@ def join_waiting_list(
 ) -> WaitingListEntry:
     """A mentee asks to be told when a place frees with a mentor who is full."""
     now = now or timezone.now()
-    if not is_mentee(mentee):
-        raise WorkflowError("Finish setting up your mentee account before joining a waiting list.")
-    if not mentee.emailaddress_set.filter(verified=True, email__iexact=mentee.email).exists():
-        raise WorkflowError(
-            "Confirm your email address before joining a waiting list: it is how we tell "
-            "you a place is free."
-        )
+    _check_mentee(mentee, before="joining a waiting list")
     with transaction.atomic():
-        # Lock the mentor row, as send_request does: places are counted and relied on.
-        mentor = MentorProfile.objects.select_for_update().filter(pk=mentor_id).first()
-        if mentor is None:
-            raise WorkflowError("This mentor is not on the register.")
-        if mentor.user_id == mentee.pk:
-            raise WorkflowError("You cannot join your own waiting list.")
+        mentor = _lock_mentor(mentor_id, mentee, yourself="You cannot join your own waiting list.")
         if WaitingListEntry.objects.active().filter(mentee=mentee, mentor=mentor).exists():
             raise WorkflowError("You are already on this mentor's waiting list.")
         if Partnership.objects.open().filter(mentee=mentee).exists():
