@@ -5,6 +5,7 @@ Every object is loaded through requests_app.access (scoped to the person asking,
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -298,6 +299,30 @@ def _back(partnership: Partnership, anchor: str = "") -> HttpResponse:
     return redirect(_url("partnership", partnership.pk) + anchor)
 
 
+def _bound(request: HttpRequest, form_class, **kwargs):
+    """The form, bound to the posted data on a POST."""
+    return form_class(request.POST if request.method == "POST" else None, **kwargs)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What the workflow returned when a submitted form went through."""
+
+    value: object
+
+
+def _submit(request: HttpRequest, form, act: Callable[[dict], object]) -> Done | None:
+    """On a valid POST, call `act` with the form's data. A workflow refusal becomes the
+    form's error, shown at the top of the page; None means nothing was done."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return Done(act(form.cleaned_data))
+    except workflow.WorkflowError as error:
+        form.add_error(None, str(error))
+        return None
+
+
 # --- The partnership ------------------------------------------------------------------
 
 
@@ -320,30 +345,25 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = get_partnership_for_user(request.user, pk)
     summary = _summary_for(request, partnership)
-    form = AgreementForm(
-        request.POST if request.method == "POST" else None,
-        initial=_arrangements_initial(partnership),
+    form = _bound(request, AgreementForm, initial=_arrangements_initial(partnership))
+    done = _submit(
+        request,
+        form,
+        lambda data: workflow.confirm_agreement(
+            partnership_id=partnership.pk, user=request.user, arrangements=_arrangements(form)
+        ),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            confirmed = workflow.confirm_agreement(
-                partnership_id=partnership.pk,
-                user=request.user,
-                arrangements=_arrangements(form),
+    if done:
+        if done.value.state == PartnershipState.ACTIVE:
+            messages.success(
+                request, "You have both confirmed the agreement. You can now plan meetings."
             )
-        except workflow.WorkflowError as error:
-            form.add_error(None, str(error))
         else:
-            if confirmed.state == PartnershipState.ACTIVE:
-                messages.success(
-                    request, "You have both confirmed the agreement. You can now plan meetings."
-                )
-            else:
-                messages.success(
-                    request,
-                    f"Thank you. We have asked {summary.other_name} to confirm the agreement too.",
-                )
-            return _back(partnership)
+            messages.success(
+                request,
+                f"Thank you. We have asked {summary.other_name} to confirm the agreement too.",
+            )
+        return _back(partnership)
     return _page(
         request,
         "agreement",
@@ -358,22 +378,16 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
 def arrangements(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = get_partnership_for_user(request.user, pk)
     summary = _summary_for(request, partnership)
-    form = ArrangementsForm(
-        request.POST if request.method == "POST" else None,
-        initial=_arrangements_initial(partnership),
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            workflow.change_arrangements(
-                partnership_id=partnership.pk,
-                user=request.user,
-                arrangements=_arrangements(form),
-            )
-        except workflow.WorkflowError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"Arrangements saved. We have let {summary.other_name} know.")
-            return _back(partnership)
+    form = _bound(request, ArrangementsForm, initial=_arrangements_initial(partnership))
+    if _submit(
+        request,
+        form,
+        lambda data: workflow.change_arrangements(
+            partnership_id=partnership.pk, user=request.user, arrangements=_arrangements(form)
+        ),
+    ):
+        messages.success(request, f"Arrangements saved. We have let {summary.other_name} know.")
+        return _back(partnership)
     return _page(request, "arrangements", summary, form=form)
 
 
@@ -381,32 +395,33 @@ def arrangements(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = get_partnership_for_user(request.user, pk)
     summary = _summary_for(request, partnership)
-    form = PlanMeetingForm(
-        request.POST if request.method == "POST" else None,
+    form = _bound(
+        request,
+        PlanMeetingForm,
         initial={
             "duration_minutes": partnership.usual_length_minutes or 60,
             "mode": partnership.usual_mode,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = workflow.plan_meeting(
-                partnership_id=partnership.pk,
-                user=request.user,
-                starts_at=form.starts_at(),
-                duration_minutes=form.cleaned_data["duration_minutes"],
-                mode=form.cleaned_data["mode"],
-            )
-        except workflow.WorkflowError as error:
-            form.add_error(None, str(error))
-        else:
-            when = timezone.localtime(meeting.starts_at)
-            messages.success(
-                request,
-                f"Meeting planned for {when:%A} {when.day} {when:%B at %H:%M}. "
-                f"We have emailed {summary.other_name} with a calendar invitation.",
-            )
-            return _back(partnership, "#meetings")
+    done = _submit(
+        request,
+        form,
+        lambda data: workflow.plan_meeting(
+            partnership_id=partnership.pk,
+            user=request.user,
+            starts_at=form.starts_at(),
+            duration_minutes=data["duration_minutes"],
+            mode=data["mode"],
+        ),
+    )
+    if done:
+        when = timezone.localtime(done.value.starts_at)
+        messages.success(
+            request,
+            f"Meeting planned for {when:%A} {when.day} {when:%B at %H:%M}. "
+            f"We have emailed {summary.other_name} with a calendar invitation.",
+        )
+        return _back(partnership, "#meetings")
     return _page(request, "plan_meeting", summary, form=form)
 
 
@@ -414,21 +429,18 @@ def plan_meeting(request: HttpRequest, pk: int) -> HttpResponse:
 def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = get_partnership_for_user(request.user, pk)
     summary = _summary_for(request, partnership)
-    form = ExtensionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            workflow.request_extension(
-                partnership_id=partnership.pk,
-                user=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except workflow.WorkflowError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request, "Thank you. The scheme team will look at your request and email you both."
-            )
-            return _back(partnership)
+    form = _bound(request, ExtensionForm)
+    if _submit(
+        request,
+        form,
+        lambda data: workflow.request_extension(
+            partnership_id=partnership.pk, user=request.user, reason=data["reason"]
+        ),
+    ):
+        messages.success(
+            request, "Thank you. The scheme team will look at your request and email you both."
+        )
+        return _back(partnership)
     extensions = list(partnership.extension_requests.order_by("created_at"))
     return _page(
         request,
@@ -444,23 +456,22 @@ def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
 def end_partnership(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = get_partnership_for_user(request.user, pk)
     summary = _summary_for(request, partnership)
-    form = EndPartnershipForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            workflow.end_partnership_early(
-                partnership_id=partnership.pk,
-                user=request.user,
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-        except workflow.WorkflowError as error:
-            form.add_error(None, str(error))
-        else:
-            text = f"Your partnership with {summary.other_name} has ended. We have let them know."
-            if summary.role == "mentee":
-                text += " You can choose another mentor whenever you are ready."
-            messages.success(request, text)
-            return _back(partnership)
+    form = _bound(request, EndPartnershipForm)
+    if _submit(
+        request,
+        form,
+        lambda data: workflow.end_partnership_early(
+            partnership_id=partnership.pk,
+            user=request.user,
+            reason=data["reason"],
+            note=data["note"],
+        ),
+    ):
+        text = f"Your partnership with {summary.other_name} has ended. We have let them know."
+        if summary.role == "mentee":
+            text += " You can choose another mentor whenever you are ready."
+        messages.success(request, text)
+        return _back(partnership)
     return _page(request, "end", summary, form=form)
 
 
@@ -491,7 +502,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk)
     partnership = meeting.partnership
     summary = _summary_for(request, partnership)
-    form = CancelMeetingForm(request.POST if request.method == "POST" else None)
+    form = _bound(request, CancelMeetingForm)
     if request.method == "POST" and form.is_valid():
         try:
             cancelled = workflow.cancel_meeting(
@@ -542,15 +553,14 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and survey.submitted_at is not None:
         messages.info(request, "You have already sent this feedback. Thank you.")
         return redirect(_url("feedback", survey.pk))
-    form = FeedbackForm(request.POST if request.method == "POST" else None, role=role)
-    if request.method == "POST" and form.is_valid():
-        try:
-            workflow.submit_feedback(feedback_id=survey.pk, user=request.user, **form.cleaned_data)
-        except workflow.WorkflowError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Thank you. Your feedback has gone to the scheme team.")
-            return redirect(_url("feedback", survey.pk))
+    form = _bound(request, FeedbackForm, role=role)
+    if _submit(
+        request,
+        form,
+        lambda data: workflow.submit_feedback(feedback_id=survey.pk, user=request.user, **data),
+    ):
+        messages.success(request, "Thank you. Your feedback has gone to the scheme team.")
+        return redirect(_url("feedback", survey.pk))
     return render(
         request,
         "partnerships/feedback.jinja",
@@ -571,19 +581,16 @@ def partnership_notes(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = get_partnership_for_user(request.user, pk)
     if partnership.mentor.user_id != request.user.pk:
         raise Http404("Only the mentor keeps notes.")
-    form = NoteForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            workflow.add_note(
-                partnership_id=partnership.pk,
-                mentor_user=request.user,
-                text=form.cleaned_data["text"],
-            )
-        except workflow.WorkflowError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Note saved. Only you can read it.")
-            return redirect(_url("partnership_notes", partnership.pk))
+    form = _bound(request, NoteForm)
+    if _submit(
+        request,
+        form,
+        lambda data: workflow.add_note(
+            partnership_id=partnership.pk, mentor_user=request.user, text=data["text"]
+        ),
+    ):
+        messages.success(request, "Note saved. Only you can read it.")
+        return redirect(_url("partnership_notes", partnership.pk))
     entries = [
         {"note": note, "text": notes.decrypt(note.ciphertext)} for note in partnership.notes.all()
     ]
