@@ -15,8 +15,8 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -578,14 +578,18 @@ def offer_free_places(
             .values_list("pk", "capacity")
         )
         free = _free_places(dict(candidates))
-        offered_ids = []
-        for mentor_id, places in free.items():
-            offered_ids += list(
-                WaitingListEntry.objects.in_line()
-                .filter(mentor_id=mentor_id)
-                .exclude(mentee__in=Partnership.objects.open().values("mentee_id"))
-                .values_list("pk", flat=True)[:places]
+        # The first `free` in line for each mentor, in one query: numbered in order of
+        # joining, passing over anyone who has a mentor now.
+        in_line = (
+            WaitingListEntry.objects.in_line()
+            .filter(mentor_id__in=free)
+            .exclude(mentee__in=Partnership.objects.open().values("mentee_id"))
+            .annotate(
+                place=Window(RowNumber(), partition_by=F("mentor_id"), order_by=["joined_at", "pk"])
             )
+            .values_list("pk", "mentor_id", "place")
+        )
+        offered_ids = [pk for pk, mentor_id, place in in_line if place <= free[mentor_id]]
         if offered_ids:
             WaitingListEntry.objects.filter(pk__in=offered_ids).update(
                 offered_at=now,

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils.html import escape
 
-from register.models import MentorStatus
+from register.models import MentorProfile, MentorStatus
 from requests_app import workflow
 from requests_app.models import (
     PartnershipState,
@@ -469,3 +469,20 @@ def test_retiring_a_mentor_in_admin_closes_their_list_at_once(full_mentor, mente
         retire_bios(bios=[full_mentor.pk], by=scheme_admin)
 
     assert WaitingListEntry.objects.get(mentee=mentee).outcome == WaitingOutcome.CLOSED
+
+
+@pytest.mark.parametrize("mentors", [2, 12])
+def test_the_offer_job_takes_the_same_queries_for_few_mentors_or_many(
+    mentors, django_assert_max_num_queries
+):
+    from tests.factories import MentorProfileFactory
+
+    for _ in range(mentors):
+        profile = MentorProfileFactory(capacity=1)
+        PartnershipFactory(request__mentor=profile, state=PartnershipState.ACTIVE)
+        for _ in range(3):
+            join(MenteeFactory(verified=True), profile)
+    MentorProfile.objects.update(capacity=2)  # one place more each, while nothing ran
+
+    with django_assert_max_num_queries(14):
+        assert workflow.offer_free_places() == mentors
