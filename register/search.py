@@ -6,11 +6,13 @@ fallback elsewhere (every word must appear in MentorProfile.search_text). Both
 columns are computed by the database on every write, so nothing here has to be
 called to keep them current.
 
-The page costs a fixed number of queries whatever its size: one page of ids
-with the total (from a narrow index on PostgreSQL), then that page's bios with
-their platforms, and their open partnerships; the reference lists are cached.
-Drawing the NHS.UK components costs more than the queries, so the filter panel
-and each card are drawn once per distinct content and reused (_memoised).
+A page costs two queries whatever its size: one statement for the page of
+mentors with their bios, platforms and the total (see result_page), and the
+places taken with them (requests_app.workflow.places_taken); the reference
+lists are cached. Drawing the NHS.UK components and reading the query string
+through the filter form cost more than the queries, so the filter panel, each
+card and what a query string asks for are worked out once per distinct content
+and reused (_memoised). Nothing that depends on the mentors themselves is kept.
 """
 
 import re
@@ -18,14 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, wraps
 from math import ceil
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When, Window
 from django.http import QueryDict
 from django.template import engines
 from django.utils.safestring import SafeString, mark_safe
@@ -36,6 +37,7 @@ from register.models import (
     Gender,
     Grade,
     MentorProfile,
+    MentorStatus,
     School,
     TimeOfDay,
     Trust,
@@ -255,6 +257,20 @@ class Filters:
 
 
 # --- The query ---------------------------------------------------------------------------
+#
+# Written as SQL rather than built with the ORM: building and compiling the
+# querysets took longer than PostgreSQL took to run most searches. Conditions
+# and order keys are on the alias `m` (a MentorProfile row); each piece of SQL
+# goes with its parameters, in the order of its placeholders. Values are
+# always parameters, never part of the SQL.
+
+MENTORS = MentorProfile._meta.db_table
+MENTOR_PLATFORMS = MentorProfile.virtual_platforms.through._meta.db_table
+TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
+# The mentor offers a platform (the parameter).
+ON_PLATFORM = f"""m.id IN (
+    SELECT mentorprofile_id FROM {MENTOR_PLATFORMS} WHERE virtualplatform_id = %s
+)"""  # noqa: S608 - the platform is a parameter
 
 
 def uses_full_text() -> bool:
@@ -263,6 +279,17 @@ def uses_full_text() -> bool:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text)
+
+
+def _contains(column: str, text: str) -> tuple[str, str]:
+    """`column` contains `text`, ignoring case: what Django writes for __icontains.
+
+    UPPER(column::text) LIKE UPPER(%s) on PostgreSQL, column LIKE %s on SQLite,
+    with % and _ in the text escaped.
+    """
+    lhs = connection.ops.lookup_cast("icontains", "TextField") % column
+    pattern = f"%{connection.ops.prep_for_like_query(text)}%"
+    return f"{lhs} {connection.operators['icontains'] % '%s'}", pattern
 
 
 class Order:
@@ -278,101 +305,107 @@ def order_for(filters: Filters, viewer: Viewer) -> str:
     return Order.SUGGESTED if viewer.is_mentee else Order.NAME
 
 
-def _shared_score(viewer: Viewer):
-    score = Value(0)
+def _shared_score(viewer: Viewer) -> tuple[str, list]:
+    """What the mentee shares with the mentor, as a sum of weights ("" if they cannot share)."""
+    terms: list[str] = []
+    params: list = []
+
+    def score(condition: str, values, weight: int) -> None:
+        terms.append(f"CASE WHEN {condition} THEN {weight:d} ELSE 0 END")
+        params.extend(values)
+
     if viewer.school_id:
-        score += Case(When(school_id=viewer.school_id, then=Value(SAME_SCHOOL_WEIGHT)), default=0)
+        score("m.school_id = %s", [viewer.school_id], SAME_SCHOOL_WEIGHT)
     if viewer.trust_id:
-        score += Case(When(trust_id=viewer.trust_id, then=Value(SAME_TRUST_WEIGHT)), default=0)
+        score("m.trust_id = %s", [viewer.trust_id], SAME_TRUST_WEIGHT)
     if viewer.region_trust_ids:
-        score += Case(
-            When(trust_id__in=viewer.region_trust_ids, then=Value(SAME_REGION_WEIGHT)), default=0
-        )
-    return score
+        region = sorted(viewer.region_trust_ids)
+        score(f"m.trust_id IN ({', '.join(['%s'] * len(region))})", region, SAME_REGION_WEIGHT)
+    return " + ".join(terms), params
 
 
-def search_mentors(filters: Filters, viewer: Viewer) -> QuerySet:
-    """Published mentors matching every filter, in the order that suits the viewer.
+@dataclass(frozen=True)
+class MentorQuery:
+    """Published mentors matching every filter (`where`), in the order that suits the viewer."""
 
-    result_page() takes only their ids: counting and ordering then read nothing
-    but the narrow search index on PostgreSQL (migration 0002), and
-    mentor_cards() loads the bios of one page.
+    where: str
+    where_params: tuple
+    order: str
+    order_params: tuple
+    narrowed: bool  # a filter is in use, not just "published, and not yourself"
+
+    def count_sql(self) -> tuple[str, tuple]:
+        sql = f"SELECT COUNT(*) FROM {MENTORS} m WHERE {self.where}"  # noqa: S608 - values are parameters
+        return sql, self.where_params
+
+
+def search_mentors(filters: Filters, viewer: Viewer) -> MentorQuery:
+    """Only the filters in use become conditions; result_page() runs the query.
+
+    On PostgreSQL, counting and ordering then read nothing but the narrow search
+    index (migration 0002); free text finds its matches in the GIN index and
+    ranks them by their documents.
     """
-    where = [~Q(user_id=viewer.user_id)]  # never yourself
-    aliases: dict = {}
+    where = ["m.status = %s", "(m.user_id IS NULL OR m.user_id <> %s)"]  # never yourself
+    params: list = [MentorStatus.PUBLISHED.value, viewer.user_id]
+
+    def require(condition: str, *values) -> None:
+        where.append(condition)
+        params.extend(values)
+
     if filters.school:
-        where.append(Q(school_id=filters.school))
+        require("m.school_id = %s", filters.school)
     if filters.grade:
-        where.append(Q(grade_id=filters.grade))
+        require("m.grade_id = %s", filters.grade)
     if filters.trust:
-        where.append(Q(trust_id=filters.trust))
+        require("m.trust_id = %s", filters.trust)
     if filters.not_my_trust and viewer.trust_id:
-        where.append(~Q(trust_id=viewer.trust_id))
+        require("m.trust_id <> %s", viewer.trust_id)
     if filters.gender:
-        where.append(Q(gender=filters.gender))
+        require("m.gender = %s", filters.gender)
     if filters.meeting == Meeting.FACE_TO_FACE or filters.location:
-        where.append(Q(meets_face_to_face=True))
+        require("m.meets_face_to_face")
     if filters.location:
-        where.append(Q(face_to_face_location__icontains=filters.location))
+        require(*_contains("m.face_to_face_location", filters.location))
     if filters.meeting == Meeting.VIRTUAL or filters.platform:
-        where.append(Q(meets_virtually=True))
+        require("m.meets_virtually")
     if filters.platform:
-        where.append(Q(virtual_platforms=filters.platform))
+        require(ON_PLATFORM, filters.platform)
     # Any of the chosen days (times): the bits of the mask that the mentor has set.
     if filters.days:
-        aliases["days_shared"] = F("available_days").bitand(filters.days)
-        where.append(Q(days_shared__gt=0))
+        require("(m.available_days & %s) > 0", filters.days)
     if filters.times:
-        aliases["times_shared"] = F("available_times").bitand(filters.times)
-        where.append(Q(times_shared__gt=0))
+        require("(m.available_times & %s) > 0", filters.times)
 
-    ordering: list = []
+    order: list[str] = []
+    order_params: list = []
     if filters.q and uses_full_text():
-        query = SearchQuery(filters.q, config="english", search_type="websearch")
-        where.append(Q(search_vector=query))
-        aliases["rank"] = SearchRank(F("search_vector"), query)
-        ordering.append(F("rank").desc())
+        require(f"m.search_vector @@ {TSQUERY}", filters.q)
+        order.append(f"ts_rank(m.search_vector, {TSQUERY}) DESC")
+        order_params.append(filters.q)
     elif filters.q:
-        where += [Q(search_text__icontains=word) for word in _words(filters.q)]
+        for word in _words(filters.q):
+            require(*_contains("m.search_text", word))
     if viewer.is_mentee:
         # Paused mentors last: a mentee is looking for someone who can say yes.
-        aliases["shared"] = _shared_score(viewer)
-        ordering += ["is_paused", F("shared").desc()]
-    mentors = MentorProfile.objects.published().alias(**aliases).filter(*where)
-    return mentors.order_by(*ordering, "last_name", "first_name", "pk")
+        order.append("m.is_paused")
+        shared, shared_params = _shared_score(viewer)
+        if shared:
+            order.append(f"{shared} DESC")
+            order_params += shared_params
+    order += ["m.last_name", "m.first_name", "m.id"]
+    return MentorQuery(
+        where=" AND ".join(where),
+        where_params=tuple(params),
+        order=", ".join(order),
+        order_params=tuple(order_params),
+        narrowed=len(where) > 2,
+    )
 
 
-def result_page(mentors: QuerySet, requested: str | None) -> Page:
-    """One page of mentor ids, and how many match in all, from a single query.
-
-    The total rides along as a window count (COUNT(*) OVER ()), so there is no
-    separate COUNT query; over the ten benchmark searches it measured faster
-    than a scalar COUNT subquery, which scans the matches a second time.
-    A page past the end (an old link) falls back to the last page.
-    """
-    try:
-        number = min(max(int(requested or 1), 1), MAX_PAGE)
-    except ValueError:
-        number = 1
-
-    def rows(number: int) -> list[tuple[int, int]]:
-        start = (number - 1) * PAGE_SIZE
-        counted = mentors.annotate(total=Window(Count("*"))).values_list("pk", "total")
-        return list(counted[start : start + PAGE_SIZE])
-
-    found = rows(number)
-    if not found and number > 1:
-        number = max(ceil(mentors.count() / PAGE_SIZE), 1)
-        found = rows(number)
-    paginator = Paginator(mentors, PAGE_SIZE)
-    paginator.count = found[0][1] if found else 0  # known already: no COUNT query
-    return Page([pk for pk, _ in found], number, paginator)
-
-
-# --- What each card shows ----------------------------------------------------------------
-
-CARD_VALUES = (
-    "pk",
+# What a card shows, read with the page of mentors.
+CARD_COLUMNS = (
+    "id",
     "first_name",
     "last_name",
     "pronouns",
@@ -391,6 +424,88 @@ CARD_VALUES = (
     "school_id",
     "trust_id",
 )
+CARD_SELECT = ", ".join(f"m.{column}" for column in CARD_COLUMNS)
+
+
+def _page_statement(query: MentorQuery, number: int) -> tuple[str, list]:
+    """One page of mentors with their bios and platforms, and how many match in all.
+
+    The inner query orders and counts the matches from narrow rows (on
+    PostgreSQL, the search index of migration 0002 alone, unless free text
+    ranks the matches by their documents); only the page's rows are then read
+    whole, with a row for each of their platforms, in the same order.
+
+    The total rides along as a window count, which costs little when filters
+    leave a part of the register. With no filter, a separate count of the index
+    is cheaper than carrying every mentor through the window.
+    """
+    if query.narrowed:
+        total, total_params = "COUNT(*) OVER ()", ()
+    else:
+        count, total_params = query.count_sql()
+        total = f"({count})"
+    sql = f"""
+        SELECT page.total, {CARD_SELECT}, p.virtualplatform_id
+        FROM (
+            SELECT m.id, {total} AS total FROM {MENTORS} m WHERE {query.where}
+            ORDER BY {query.order} LIMIT %s OFFSET %s
+        ) page
+        JOIN {MENTORS} m ON m.id = page.id
+        LEFT JOIN {MENTOR_PLATFORMS} p ON p.mentorprofile_id = m.id
+        ORDER BY {query.order}
+    """  # noqa: S608 - every value is a parameter
+    params = [
+        *total_params,
+        *query.where_params,
+        *query.order_params,
+        PAGE_SIZE,
+        (number - 1) * PAGE_SIZE,
+        *query.order_params,
+    ]
+    return sql, params
+
+
+def _mentors_on_page(query: MentorQuery, number: int) -> tuple[list[dict], int]:
+    """The page's mentors in order, each with "platform_ids", and the total."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_page_statement(query, number))
+        rows = cursor.fetchall()
+    mentors: dict[int, dict] = {}
+    for _total, *values, platform_id in rows:
+        mentor = mentors.get(values[0])
+        if mentor is None:
+            mentor = mentors[values[0]] = dict(zip(CARD_COLUMNS, values, strict=True))
+            mentor["platform_ids"] = []
+        if platform_id is not None:
+            mentor["platform_ids"].append(platform_id)
+    return list(mentors.values()), rows[0][0] if rows else 0
+
+
+def _count(query: MentorQuery) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(*query.count_sql())
+        return cursor.fetchone()[0]
+
+
+def result_page(query: MentorQuery, requested: str | None) -> Page:
+    """One page of mentors (rows of CARD_COLUMNS with "platform_ids") from one statement.
+
+    A page past the end (an old link) falls back to the last page.
+    """
+    try:
+        number = min(max(int(requested or 1), 1), MAX_PAGE)
+    except ValueError:
+        number = 1
+    mentors, total = _mentors_on_page(query, number)
+    if not mentors and number > 1:
+        number = max(ceil(_count(query) / PAGE_SIZE), 1)
+        mentors, total = _mentors_on_page(query, number)
+    paginator = Paginator((), PAGE_SIZE)
+    paginator.count = total  # known already: no COUNT query
+    return Page(mentors, number, paginator)
+
+
+# --- What each card shows ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -444,30 +559,20 @@ class _RequestState:
         self.status, self.is_paused, self.capacity = status, is_paused, capacity
 
 
-def mentor_cards(ids: list[int], viewer: Viewer, reference: ReferenceData) -> list[MentorCard]:
-    """One page of cards, in the order of `ids`: two queries whatever the page size."""
-    # One row per mentor and platform (a LEFT JOIN): the bios and their platforms at once.
-    bios = MentorProfile.objects.filter(pk__in=ids).order_by()
-    rows: dict[int, dict] = {}
-    platform_ids: dict[int, list[int]] = {}
-    for row in bios.values(*CARD_VALUES, "virtual_platforms"):
-        rows.setdefault(row["pk"], row)
-        if row["virtual_platforms"] is not None:
-            platform_ids.setdefault(row["pk"], []).append(row["virtual_platforms"])
+def mentor_cards(mentors: list[dict], viewer: Viewer, reference: ReferenceData) -> list[MentorCard]:
+    """The cards of one page of mentors (see result_page), in their order: one query."""
     names = reference.names
-    loads = places_taken(ids, for_mentee=viewer.user_id if viewer.is_mentee else None)
+    loads = places_taken(
+        [row["id"] for row in mentors], for_mentee=viewer.user_id if viewer.is_mentee else None
+    )
     unknown = (len(reference.platform_position), "")
 
     cards = []
-    for pk in ids:
-        row = rows.get(pk)
-        if row is None:  # gone between the two queries
-            continue
+    for row in mentors:
+        pk = row["id"]
         # Whether they take requests: the workflow's one rule, on the values loaded here.
         availability = mentor_availability(_RequestState(**row), load=loads.get(pk, 0))
-        platforms = sorted(
-            reference.platform_position.get(p, unknown) for p in platform_ids.get(pk, [])
-        )
+        platforms = sorted(reference.platform_position.get(p, unknown) for p in row["platform_ids"])
         cards.append(
             MentorCard(
                 pk=pk,
@@ -496,30 +601,34 @@ def mentor_cards(ids: list[int], viewer: Viewer, reference: ReferenceData) -> li
 # --- Drawing, once per distinct content ---------------------------------------------------
 
 
-def _memoised(render: Callable[..., str]) -> Callable[..., SafeString]:
-    """Reuse what `render` drew for the same arguments (hashable values, nothing else).
+Reused = TypeVar("Reused")
 
-    The NHS.UK component macros are the slowest part of the page. A card or a
-    filter panel depends on nothing but its arguments, so what was drawn once can
-    be reused exactly; nothing can go stale. While templates reload on change
-    (DEBUG), it draws afresh each time so template edits show.
+
+def _memoised(work: Callable[..., Reused]) -> Callable[..., Reused]:
+    """Reuse what `work` made of the same arguments (hashable values, nothing else).
+
+    The NHS.UK component macros are the slowest part of the page, and the
+    filter form comes next. A card, a filter panel or what a query string asks
+    for depends on nothing but its arguments, so what was made once can be
+    reused exactly; nothing can go stale. While templates reload on change
+    (DEBUG), it works afresh each time so template edits show.
     """
-    cached = lru_cache(maxsize=4096)(render)
+    cached = lru_cache(maxsize=4096)(work)
 
-    @wraps(render)
-    def wrapper(*args) -> SafeString:
-        draw = render if engines["jinja2"].env.auto_reload else cached
-        return mark_safe(draw(*args))  # noqa: S308 - our own template, autoescaped
+    @wraps(work)
+    def wrapper(*args) -> Reused:
+        return (work if engines["jinja2"].env.auto_reload else cached)(*args)
 
     return wrapper
 
 
-def _render(template: str, context: dict) -> str:
-    return engines["jinja2"].env.get_template(template).render(context)
+def _render(template: str, context: dict) -> SafeString:
+    html = engines["jinja2"].env.get_template(template).render(context)
+    return mark_safe(html)  # noqa: S308 - our own template, autoescaped
 
 
 @_memoised
-def card_html(card: MentorCard) -> str:
+def card_html(card: MentorCard) -> SafeString:
     return _render("register/search_card.jinja", {"card": card})
 
 
@@ -528,7 +637,7 @@ def filter_panel_html(
     params: tuple[tuple[str, tuple[str, ...]], ...],
     offer_own_trust: bool,
     reference: ReferenceData,
-) -> str:
+) -> SafeString:
     """The filter panel for these query-string values: its form is built from them alone."""
     data = QueryDict(mutable=True)
     for key, values in params:
@@ -561,7 +670,9 @@ def _without(params: QueryDict, key: str, value: str | None = None) -> str:
     return urlencode([(k, v) for k, v in kept if not (k == key and (value is None or v == value))])
 
 
-def active_filters(form: MentorSearchForm, filters: Filters, params: QueryDict) -> list:
+def active_filters(
+    form: MentorSearchForm, filters: Filters, params: QueryDict
+) -> tuple[ActiveFilter, ...]:
     """Each filter in use, with a link that removes just that one."""
 
     def choice_label(name: str, value) -> str:
@@ -591,7 +702,7 @@ def active_filters(form: MentorSearchForm, filters: Filters, params: QueryDict) 
             if mask & bit:
                 label = label if name == "days" else label.lower()  # "Monday", "evenings"
                 found.append(ActiveFilter(label, _without(params, name, str(bit))))
-    return found
+    return tuple(found)
 
 
 def _filters_query(params: QueryDict) -> tuple[tuple[str, str], ...]:
@@ -604,7 +715,7 @@ def _page_href(kept: tuple[tuple[str, str], ...], number: int) -> str:
 
 
 @_memoised
-def _pagination_html(number: int, last: int, kept: tuple[tuple[str, str], ...]) -> str:
+def _pagination_html(number: int, last: int, kept: tuple[tuple[str, str], ...]) -> SafeString:
     wanted = {1, last, *range(number - 2, number + 3)}
     items: list[dict] = []
     previous = 0
@@ -627,3 +738,41 @@ def pagination(page: Page, params: QueryDict) -> SafeString:
     if last < 2:
         return mark_safe("")
     return _pagination_html(page.number, last, _filters_query(params))
+
+
+# --- What the query string asks for --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """The filters a query string asks for, read through the filter form."""
+
+    filters: Filters
+    errors: SafeString  # the error summary for values that are not valid, or ""
+    active_filters: tuple[ActiveFilter, ...]
+
+
+def search_values(params: QueryDict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Everything in the query string but the page number, in its order (a key for read_search)."""
+    return tuple((key, tuple(values)) for key, values in params.lists() if key != "page")
+
+
+@_memoised
+def read_search(
+    values: tuple[tuple[str, tuple[str, ...]], ...],
+    offer_own_trust: bool,
+    reference: ReferenceData,
+) -> SearchTerms:
+    """What these query-string values ask for: they and the choices on offer decide it all."""
+    data = QueryDict(mutable=True)
+    for key, listed in values:
+        data.setlist(key, list(listed))
+    form = MentorSearchForm(data, choices=reference, offer_own_trust=offer_own_trust)
+    filters = form.filters()
+    return SearchTerms(
+        filters=filters,
+        errors=_render("register/search_errors.jinja", {"form": form})
+        if form.errors
+        else mark_safe(""),
+        active_filters=active_filters(form, filters, data),
+    )

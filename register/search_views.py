@@ -6,8 +6,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from register.search import (
-    MentorSearchForm,
-    active_filters,
     can_search_register,
     card_html,
     filter_panel_html,
@@ -15,9 +13,11 @@ from register.search import (
     mentor_cards,
     order_for,
     pagination,
+    read_search,
     reference_data,
     result_page,
     search_mentors,
+    search_values,
     viewer_for,
 )
 
@@ -29,22 +29,21 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only mentees and the scheme team can search the register.")
     reference = reference_data()
     viewer = viewer_for(request.user, reference)
-    form = MentorSearchForm(request.GET, choices=reference, offer_own_trust=viewer.offer_own_trust)
-    filters = form.filters()
-    page = result_page(search_mentors(filters, viewer), request.GET.get("page"))
-    cards = mentor_cards(list(page.object_list), viewer, reference)
+    terms = read_search(search_values(request.GET), viewer.offer_own_trust, reference)
+    page = result_page(search_mentors(terms.filters, viewer), request.GET.get("page"))
+    cards = mentor_cards(page.object_list, viewer, reference)
     return render(
         request,
         "register/search.jinja",
         {
-            "form": form,
+            "errors": terms.errors,
             "filter_panel": filter_panel_html(
                 filter_values(request.GET), viewer.offer_own_trust, reference
             ),
             "page": page,
             "cards": [card_html(card) for card in cards],
-            "order": order_for(filters, viewer),
-            "active_filters": active_filters(form, filters, request.GET),
+            "order": order_for(terms.filters, viewer),
+            "active_filters": terms.active_filters,
             "pagination": pagination(page, request.GET),
         },
     )
