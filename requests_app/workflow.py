@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
@@ -72,19 +72,43 @@ def mentor_load(mentor: MentorProfile) -> int:
 
 def places_taken(mentor_ids: list[int], *, for_mentee=None) -> dict[int, int]:
     """Places taken per mentor, in one query: open partnerships, and places kept for
-    someone on the waiting list (other than `for_mentee`, whose own place is theirs)."""
-    partnerships = Partnership.objects.filter(
-        mentor_id__in=mentor_ids, state__in=OPEN_PARTNERSHIP_STATES
-    )
-    kept = _kept_places().filter(mentor_id__in=mentor_ids)
-    if for_mentee is not None:
-        kept = kept.exclude(mentee=for_mentee)
-    rows = (
-        partnerships.order_by()
-        .values_list("mentor_id", flat=True)
-        .union(kept.order_by().values_list("mentor_id", flat=True), all=True)
-    )
-    return dict(Counter(rows))
+    someone on the waiting list (other than `for_mentee`, whose own place is theirs).
+
+    A place is kept by an offer not yet used or lapsed, and by a request sent with
+    an offer while it waits for an answer. Written as SQL: the search page asks for
+    it on every page, and building it with the ORM cost several times running it.
+    """
+    if not mentor_ids:
+        return {}
+    mentors = ", ".join(["%s"] * len(mentor_ids))
+    open_states = ", ".join(["%s"] * len(OPEN_PARTNERSHIP_STATES))
+    not_theirs = "AND w.mentee_id <> %s" if for_mentee is not None else ""
+    sql = f"""
+        SELECT mentor_id, COUNT(*) FROM (
+            SELECT mentor_id FROM {Partnership._meta.db_table}
+            WHERE mentor_id IN ({mentors}) AND state IN ({open_states})
+            UNION ALL
+            SELECT w.mentor_id FROM {WaitingListEntry._meta.db_table} w
+            LEFT JOIN {MentoringRequest._meta.db_table} r ON r.id = w.request_id
+            WHERE w.mentor_id IN ({mentors}) {not_theirs}
+            AND (
+                (w.left_at IS NULL AND w.offered_at IS NOT NULL)
+                OR (w.outcome = %s AND r.state = %s)
+            )
+        ) taken
+        GROUP BY mentor_id
+    """  # noqa: S608 - table names from the models, every value a parameter
+    params = [
+        *mentor_ids,
+        *OPEN_PARTNERSHIP_STATES,
+        *mentor_ids,
+        *([getattr(for_mentee, "pk", for_mentee)] if for_mentee is not None else []),
+        WaitingOutcome.REQUESTED,
+        RequestState.PENDING,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
 
 
 def mentor_availability(
@@ -458,15 +482,6 @@ def send_reminder_emails(request_ids: list[int]) -> None:
 # the offer lapses and the next in line is told. One function, offer_free_places,
 # does both the lapsing and the offering; every event that may free a place
 # queues it for that mentor after commit, and a beat job runs it for everyone.
-
-
-def _kept_places():
-    """Waiting-list entries that keep a mentor's place: offers not yet used or lapsed,
-    and requests sent with an offer that still wait for an answer."""
-    return WaitingListEntry.objects.filter(
-        Q(left_at__isnull=True, offered_at__isnull=False)
-        | Q(outcome=WaitingOutcome.REQUESTED, request__state=RequestState.PENDING)
-    )
 
 
 def places_may_have_freed(mentor_ids) -> None:
