@@ -627,6 +627,18 @@ def _render(template: str, context: dict) -> SafeString:
     return mark_safe(html)  # noqa: S308 - our own template, autoescaped
 
 
+def _search_form(
+    values: tuple[tuple[str, tuple[str, ...]], ...],
+    offer_own_trust: bool,
+    reference: ReferenceData,
+) -> MentorSearchForm:
+    """The filter form bound to query-string values kept as tuples (memoisation keys)."""
+    data = QueryDict(mutable=True)
+    for key, listed in values:
+        data.setlist(key, list(listed))
+    return MentorSearchForm(data, choices=reference, offer_own_trust=offer_own_trust)
+
+
 @_memoised
 def card_html(card: MentorCard) -> SafeString:
     return _render("register/search_card.jinja", {"card": card})
@@ -639,10 +651,7 @@ def filter_panel_html(
     reference: ReferenceData,
 ) -> SafeString:
     """The filter panel for these query-string values: its form is built from them alone."""
-    data = QueryDict(mutable=True)
-    for key, values in params:
-        data.setlist(key, list(values))
-    form = MentorSearchForm(data, choices=reference, offer_own_trust=offer_own_trust)
+    form = _search_form(params, offer_own_trust, reference)
     form.is_valid()
     return _render("register/search_filters.jinja", {"form": form})
 
@@ -764,15 +773,12 @@ def read_search(
     reference: ReferenceData,
 ) -> SearchTerms:
     """What these query-string values ask for: they and the choices on offer decide it all."""
-    data = QueryDict(mutable=True)
-    for key, listed in values:
-        data.setlist(key, list(listed))
-    form = MentorSearchForm(data, choices=reference, offer_own_trust=offer_own_trust)
+    form = _search_form(values, offer_own_trust, reference)
     filters = form.filters()
     return SearchTerms(
         filters=filters,
         errors=_render("register/search_errors.jinja", {"form": form})
         if form.errors
         else mark_safe(""),
-        active_filters=active_filters(form, filters, data),
+        active_filters=active_filters(form, filters, form.data),
     )
