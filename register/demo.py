@@ -971,7 +971,6 @@ def _ensure_mentee_profile(user, ref: Reference, **extra):
 
 
 def ensure_mentee(ref: Reference):
-
     user, created = ensure_login(MENTEE_EMAIL, first_name="Jess", last_name="Okoro")
     profile = _ensure_mentee_profile(user, ref, pronouns="she/her")
     if profile.privacy_consent_at is None:

@@ -285,11 +285,14 @@ def accept_request(
             to_state=PartnershipState.AGREEMENT_PENDING,
         )
         # They have a mentor: off every waiting list, and places kept for them go on.
-        waiting = WaitingListEntry.objects.active().filter(mentee=request.mentee)
         released = list(
-            waiting.filter(offered_at__isnull=False).values_list("mentor_id", flat=True)
+            WaitingListEntry.objects.offered()
+            .filter(mentee=request.mentee)
+            .values_list("mentor_id", flat=True)
         )
-        waiting.update(left_at=now, outcome=WaitingOutcome.MATCHED)
+        WaitingListEntry.objects.active().filter(mentee=request.mentee).update(
+            left_at=now, outcome=WaitingOutcome.MATCHED
+        )
         places_may_have_freed(released)
     _email_mentee(request, "request_accepted")
     return partnership
@@ -402,7 +405,7 @@ def expire_overdue_requests(*, now: datetime.datetime | None = None) -> int:
             ),
             batch_size=2000,
         )
-        transaction.on_commit(lambda: _queue_in_batches("send_expiry_emails", expired_ids))
+        _after_commit_in_batches("send_expiry_emails", expired_ids)
         places_may_have_freed(
             MentoringRequest.objects.filter(pk__in=expired_ids)
             .order_by()
@@ -419,6 +422,12 @@ def _queue_in_batches(task_name: str, ids: list[int], size: int = 500, **kwargs)
     task = getattr(tasks, task_name)
     for start in range(0, len(ids), size):
         task.delay(ids[start : start + size], **kwargs)
+
+
+def _after_commit_in_batches(task_name: str, ids: list[int], **kwargs) -> None:
+    """After commit, hand these ids to a Celery task in batches (nothing if there are none)."""
+    if ids:
+        transaction.on_commit(lambda: _queue_in_batches(task_name, ids, **kwargs))
 
 
 def send_expiry_emails(request_ids: list[int]) -> None:
@@ -462,7 +471,7 @@ def remind_mentors(*, now: datetime.datetime | None = None) -> int:
         due_ids = list(
             MentoringRequest.objects.filter(reminder_sent_at=now).values_list("pk", flat=True)
         )
-        transaction.on_commit(lambda: _queue_in_batches("send_reminder_emails", due_ids))
+        _after_commit_in_batches("send_reminder_emails", due_ids)
     return reminded
 
 
@@ -615,12 +624,7 @@ def offer_free_places(
             ("waiting_list_closed", closed_ids),
             ("waiting_list_offer", offered_ids),
         ):
-            if ids:
-                transaction.on_commit(
-                    lambda template=template, ids=ids: _queue_in_batches(
-                        "send_waiting_list_emails", ids, template=template
-                    )
-                )
+            _after_commit_in_batches("send_waiting_list_emails", ids, template=template)
     return len(offered_ids)
 
 
@@ -1543,11 +1547,6 @@ def delete_note(*, note_id: int, mentor_user) -> None:
 
 
 # --- Partnership emails -----------------------------------------------------------
-
-
-def _after_commit_in_batches(task_name: str, ids: list[int]) -> None:
-    if ids:
-        transaction.on_commit(lambda: _queue_in_batches(task_name, ids))
 
 
 def _for_email(partnership_id: int) -> Partnership:
