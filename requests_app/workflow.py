@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
@@ -161,6 +161,11 @@ def _lock_mentor(mentor_id: int, mentee, *, yourself: str) -> MentorProfile:
     return mentor
 
 
+_ALREADY_PENDING = (
+    "You already have a request waiting for an answer. Withdraw it to ask someone else."
+)
+
+
 def send_request(
     *,
     mentee,
@@ -179,21 +184,32 @@ def send_request(
         if not availability.taking_requests:
             raise WorkflowError(availability.reason)
         if MentoringRequest.objects.pending().filter(mentee=mentee).exists():
-            raise WorkflowError(
-                "You already have a request waiting for an answer. Withdraw it to ask someone else."
-            )
+            raise WorkflowError(_ALREADY_PENDING)
         if Partnership.objects.open().filter(mentee=mentee).exists():
             raise WorkflowError(
                 "You already have a mentor. End that partnership to choose another."
             )
-        request = MentoringRequest.objects.create(
-            mentee=mentee,
-            mentor=mentor,
-            message=message.strip(),
-            preferred_mode=preferred_mode,
-            created_at=now,
-            response_deadline=working_days.response_deadline(now, scheme.response_working_days),
-        )
+        try:
+            # A savepoint: the insert can lose a race, and the refusal below needs a
+            # usable transaction to look at the request that won.
+            with transaction.atomic():
+                request = MentoringRequest.objects.create(
+                    mentee=mentee,
+                    mentor=mentor,
+                    message=message.strip(),
+                    preferred_mode=preferred_mode,
+                    created_at=now,
+                    response_deadline=working_days.response_deadline(
+                        now, scheme.response_working_days
+                    ),
+                )
+        except IntegrityError:
+            # The same mentee asked another mentor at the same moment: that request held
+            # another mentor's lock and committed after the check above
+            # (one_pending_request_per_mentee refused this one).
+            if MentoringRequest.objects.pending().filter(mentee=mentee).exists():
+                raise WorkflowError(_ALREADY_PENDING) from None
+            raise
         _record(at=now, actor=mentee, request=request, to_state=RequestState.PENDING)
         # Off this mentor's waiting list: a place offered stays kept by the request
         # until the mentor answers it.
