@@ -3,7 +3,16 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from mentoring.formatting import long_date
 from requests_app.models import DeclineReason, EndReason, MeetingMode
+
+
+def _exists_in_uk_time(naive: datetime.datetime) -> bool:
+    """False for a wall-clock time in the hour skipped when the clocks go forward:
+    such a time does not survive a round trip through UTC."""
+    uk = timezone.get_current_timezone()
+    via_utc = naive.replace(tzinfo=uk).astimezone(datetime.UTC).astimezone(uk)
+    return via_utc.replace(tzinfo=None) == naive
 
 
 class SendRequestForm(forms.Form):
@@ -142,10 +151,28 @@ class PlanMeetingForm(forms.Form):
         error_messages={"required": "Choose how you will meet"},
     )
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date") and cleaned.get("time") and not _exists_in_uk_time(self._naive()):
+            self.add_error(
+                "time",
+                f"{cleaned['time']:%H:%M} does not exist in UK time on "
+                f"{long_date(cleaned['date'])}, when the clocks go forward from 01:00 to 02:00. "
+                "Choose another time",
+            )
+        return cleaned
+
+    def _naive(self) -> datetime.datetime:
+        return datetime.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
+
     def starts_at(self) -> datetime.datetime:
-        """The start in UK time, from the date and time given."""
-        naive = datetime.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
-        return timezone.make_aware(naive)
+        """The start in UK time, from the date and time given.
+
+        When the clocks go back, the hour from 01:00 happens twice: a time in it is the
+        first of the two, still British Summer Time (the earlier moment, so nobody
+        turns up an hour late). A time in the hour the clocks skip is refused by clean().
+        """
+        return self._naive().replace(tzinfo=timezone.get_current_timezone(), fold=0)
 
 
 class CancelMeetingForm(forms.Form):

@@ -355,6 +355,12 @@ class Meeting(models.Model):
                 condition=~Q(state="cancelled") | Q(cancelled_at__isnull=False),
                 name="meeting_cancelled_has_time",
             ),
+            # A form sent twice (a double click) plans one meeting, not two.
+            models.UniqueConstraint(
+                fields=["partnership", "starts_at"],
+                condition=Q(state="planned"),
+                name="one_planned_meeting_per_partnership_start",
+            ),
         ]
 
     def __str__(self) -> str:

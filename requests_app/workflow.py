@@ -978,6 +978,18 @@ def plan_meeting(
             raise WorkflowError(_ENDED)
         if starts_at <= now:
             raise WorkflowError("Choose a date and time in the future.")
+        # The form sent twice (a double click, a reload): the meeting is planned already.
+        # The partnership lock above makes the second submit wait for the first and see
+        # its meeting; one_planned_meeting_per_partnership_start backs this up.
+        already = partnership.meetings.filter(
+            state=MeetingState.PLANNED, starts_at=starts_at
+        ).first()
+        if already is not None:
+            if (already.duration_minutes, already.mode) == (duration_minutes, mode):
+                return already
+            raise WorkflowError(
+                "You already have a meeting planned at this time. Cancel it to change it."
+            )
         if timezone.localtime(starts_at).date() > partnership.window_ends_on:
             raise WorkflowError(
                 f"Meetings can be planned up to {long_date(partnership.window_ends_on)}."
