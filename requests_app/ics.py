@@ -5,6 +5,7 @@ lines folded at 75 octets as the standard asks.
 """
 
 import datetime
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -18,15 +19,17 @@ def _utc(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+# Control characters (a bare carriage return above all) and Unicode line separators
+# could end a content line early and start a property of the writer's choosing.
+# A tab is allowed in TEXT; a line feed becomes the escaped \n below.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _text(value: str) -> str:
-    """Escape a TEXT value: backslash, semicolon, comma and line breaks."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
+    """A TEXT value (RFC 5545, 3.3.11): line breaks become the escaped \\n, other
+    control characters are dropped, and backslash, semicolon and comma are escaped."""
+    value = _CONTROL.sub("", value.replace("\r\n", "\n"))
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _fold(line: str) -> str:
