@@ -409,6 +409,11 @@ class MentorProfileAdmin(admin.ModelAdmin):
                 name=f"{name}_bulk_confirm",
             ),
             path(
+                "bulk-upload/cancel/",
+                self.admin_site.admin_view(self.bulk_cancel_view),
+                name=f"{name}_bulk_cancel",
+            ),
+            path(
                 "bulk-upload/template.csv",
                 self.admin_site.admin_view(self.bulk_template_view),
                 name=f"{name}_bulk_template",
@@ -490,6 +495,21 @@ class MentorProfileAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return redirect(reverse("admin:register_mentorprofile_changelist"))
+
+    @method_decorator(require_POST)
+    def bulk_cancel_view(self, request: HttpRequest) -> HttpResponse:
+        """Drop a dry run nobody will confirm: its staged files go now, not the next day."""
+        self._check_bulk_permission(request)
+        try:
+            token = bulk_import.read_signed_token(
+                request.POST.get("upload", ""), user_pk=request.user.pk
+            )
+        except bulk_import.ImportRefused as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+        else:
+            bulk_import.discard_staged(token=token)
+            self.message_user(request, "Bulk upload cancelled: nothing was imported.")
+        return redirect(reverse("admin:register_mentorprofile_bulk_upload"))
 
     @method_decorator(require_GET)
     def bulk_template_view(self, request: HttpRequest) -> HttpResponse:

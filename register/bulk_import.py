@@ -25,7 +25,6 @@ import logging
 import os
 import re
 import secrets
-import shutil
 import zipfile
 from collections import deque
 from collections.abc import Callable
@@ -777,22 +776,34 @@ def discard_stale_uploads(*, now: datetime.datetime | None = None) -> int:
     for folder in folders:
         if not _TOKEN.match(folder):
             continue
-        try:
-            made = default_storage.get_created_time(f"{STAGING_DIR}/{folder}/{CSV_NAME}")
-        except (FileNotFoundError, OSError, NotImplementedError):
-            made = None
+        made = _staged_at(f"{STAGING_DIR}/{folder}/{CSV_NAME}")
         if made is None or now - made > STAGING_MAX_AGE:
             _delete_tree(f"{STAGING_DIR}/{folder}")
             removed += 1
     return removed
 
 
-def _delete_tree(path: str) -> None:
+def _staged_at(csv_name: str) -> datetime.datetime | None:
+    """When the dry run was made: its CSV is written first and never again.
+
+    The modified time, since object storage keeps no creation time. None when
+    the CSV is missing (a dry run that broke half-way), so the folder goes.
+    """
     try:
-        shutil.rmtree(default_storage.path(path), ignore_errors=True)
-        return
-    except NotImplementedError:
-        pass  # a storage without local paths: delete file by file
+        if not default_storage.exists(csv_name):
+            return None
+        return default_storage.get_modified_time(csv_name)
+    except (OSError, NotImplementedError):
+        return None
+
+
+def _delete_tree(path: str) -> None:
+    """Delete a staging folder through the storage API, object storage included.
+
+    A bucket has no folders, only names with slashes; on local disk the
+    emptied folder is deleted last (FileSystemStorage.delete removes an empty
+    directory, and a bucket ignores a name that is not there).
+    """
     try:
         folders, files = default_storage.listdir(path)
     except FileNotFoundError:
@@ -801,6 +812,7 @@ def _delete_tree(path: str) -> None:
         default_storage.delete(f"{path}/{name}")
     for folder in folders:
         _delete_tree(f"{path}/{folder}")
+    default_storage.delete(path)
 
 
 # --- Import (the confirm step) -------------------------------------------------------------

@@ -32,6 +32,7 @@ from tests.factories import (
 
 UPLOAD_URL = "/admin/register/mentorprofile/bulk-upload/"
 CONFIRM_URL = "/admin/register/mentorprofile/bulk-upload/confirm/"
+CANCEL_URL = "/admin/register/mentorprofile/bulk-upload/cancel/"
 TEMPLATE_URL = "/admin/register/mentorprofile/bulk-upload/template.csv"
 
 
@@ -429,6 +430,39 @@ def test_stale_dry_runs_are_cleared_away(reference_lists):
     assert bulk_import.discard_stale_uploads(now=later) == 1
     with pytest.raises(bulk_import.ImportRefused):
         bulk_import.plan_staged(token=token)
+
+
+def test_cancelling_a_dry_run_removes_its_files_at_once(admin_client_for_scheme, reference_lists):
+    response = dry_run(admin_client_for_scheme, csv_bytes([bio(1)]))
+    assert default_storage.listdir(bulk_import.STAGING_DIR)[0] != []
+    assert 'value="Cancel"' in response.content.decode()
+
+    cancelled = admin_client_for_scheme.post(
+        CANCEL_URL, {"upload": response.context["signed"]}, follow=True
+    )
+
+    assert cancelled.redirect_chain[-1][0] == UPLOAD_URL
+    assert "Bulk upload cancelled: nothing was imported." in cancelled.content.decode()
+    assert default_storage.listdir(bulk_import.STAGING_DIR) == ([], [])
+    assert MentorProfile.objects.count() == 0
+
+
+def test_cancel_is_a_post_for_the_admin_who_made_the_dry_run(
+    client, admin_client_for_scheme, reference_lists, scheme_admin
+):
+    token, _ = stage(csv_bytes([bio(1)]))
+    someone_elses = bulk_import.sign_token(token, user_pk=scheme_admin.pk + 1)
+
+    assert admin_client_for_scheme.get(CANCEL_URL).status_code == 405
+    refused = admin_client_for_scheme.post(CANCEL_URL, {"upload": someone_elses}, follow=True)
+    assert "belongs to someone else" in refused.content.decode()
+    admin_client_for_scheme.logout()
+    anonymous = client.post(
+        CANCEL_URL, {"upload": bulk_import.sign_token(token, user_pk=scheme_admin.pk)}
+    )
+    assert anonymous.status_code == 302
+    # Neither took the dry run away.
+    assert bulk_import.plan_staged(token=token).rows
 
 
 # --- Photos ----------------------------------------------------------------------------------
