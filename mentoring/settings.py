@@ -210,8 +210,39 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Photos and bulk-upload staging: local disk (MEDIA_ROOT) by default; a private
+# S3-compatible bucket once several machines must share them. Objects are never
+# public: photos are served by a view that checks who asks.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "filesystem").strip().lower()
+if STORAGE_BACKEND == "filesystem":
+    _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    if not env_str("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("Set AWS_STORAGE_BUCKET_NAME when STORAGE_BACKEND is s3.")
+    # "none" sends no ACL at all, for buckets with ACLs disabled (private to the
+    # owning account); a public ACL is never accepted.
+    _acl = env_str("AWS_DEFAULT_ACL", "private").strip().lower()
+    if _acl not in {"private", "none"}:
+        raise ImproperlyConfigured(f"AWS_DEFAULT_ACL must be private or none, not {_acl!r}.")
+    _MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        # Keys come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY when set,
+        # otherwise from boto3's own chain (an instance or task role).
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "default_acl": None if _acl == "none" else _acl,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured(
+        f"STORAGE_BACKEND must be filesystem or s3, not {STORAGE_BACKEND!r}."
+    )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
