@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -266,6 +267,17 @@ def test_a_new_photo_deletes_the_old_objects_and_removing_it_deletes_the_rest(
 
     assert response.status_code == 302
     assert bucket.names() == []
+
+
+def test_a_mentors_data_download_holds_their_photos_from_the_bucket(client, mentor, bucket):
+    profile = upload_photo(client, mentor)
+
+    response = client.post(reverse("my_data_download"))
+
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert archive.read("photos/photo.jpg") == bucket.body(profile.photo.name)
+        assert archive.read("photos/photo-small.jpg") == bucket.body(profile.photo_thumbnail.name)
 
 
 def test_erasing_a_mentor_deletes_their_photo_objects(client, mentor, bucket, committed):
