@@ -149,9 +149,13 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache that serves calls from a local-memory cache in each
+            # process while Redis is unreachable, so pages and log-in keep working.
+            "BACKEND": "mentoring.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "mentoring"),
+            # Seconds: Redis answers in well under a millisecond when it is up.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
     }
 else:
@@ -289,7 +293,22 @@ SCHEME_INBOX_EMAIL = env_str("SCHEME_INBOX_EMAIL", "scheme-team@localhost")
 CELERY_DATA_DIR = BASE_DIR / "var" / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    # A page that queues a task must not hang while Redis is down: one connection
+    # attempt of at most a second (kombu's default retries for about 6 seconds), and
+    # reads that give up after a second on a connection that went silent.
+    CELERY_BROKER_CONNECTION_TIMEOUT = 1
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "max_retries": 0,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+    }
+    # .delay() retries a failed publish once, at once.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -514,9 +514,11 @@ def places_may_have_freed(mentor_ids) -> None:
     ids = sorted(set(mentor_ids))
     if not ids:
         return
+    from mentoring.queueing import enqueue
     from requests_app import tasks
 
-    transaction.on_commit(lambda: tasks.offer_waiting_list_places.delay(ids))
+    # Without a broker the beat job offers the places within 15 minutes.
+    transaction.on_commit(lambda: enqueue(tasks.offer_waiting_list_places, ids))
 
 
 def position_in_line(entry: WaitingListEntry) -> int:

@@ -160,9 +160,34 @@ def test_redis_url_switches_the_cache_and_the_celery_broker_to_redis():
 
     values = load_settings(REDIS_URL=redis_url)
 
-    assert values["cache_backend"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache_backend"] == "mentoring.cache.FallbackRedisCache"
     assert values["cache_location"] == redis_url
     assert values["broker"] == redis_url
+
+
+PRINT_OUTAGE_SETTINGS = """
+import json
+import mentoring.settings as s
+print(json.dumps({
+    "cache_options": s.CACHES["default"].get("OPTIONS", {}),
+    "broker_connection_timeout": s.CELERY_BROKER_CONNECTION_TIMEOUT,
+    "broker_transport_options": s.CELERY_BROKER_TRANSPORT_OPTIONS,
+}))
+"""
+
+
+def test_with_redis_a_dead_redis_costs_a_page_at_most_about_a_second():
+    result = run_settings(PRINT_OUTAGE_SETTINGS, REDIS_URL="redis://redis.example:6379/0")
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert values["cache_options"] == {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+    assert values["broker_connection_timeout"] == 1
+    assert values["broker_transport_options"] == {
+        "max_retries": 0,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+    }
 
 
 def test_an_anymail_esp_name_selects_its_backend_and_reads_its_keys():
