@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
+from mentoring.retries import RETRY_ON_DATABASE_ERRORS
+
 
 @shared_task(
     autoretry_for=(OSError,),
@@ -26,7 +28,7 @@ def send_email(
     message.send()
 
 
-@shared_task
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
 def anonymise_inactive_accounts() -> None:
     """The retention job (daily beat): anonymise inactive accounts, clear old free text."""
     from django.utils import timezone

@@ -2,15 +2,16 @@
 
 from celery import shared_task
 
+from mentoring.retries import RETRY_ON_DATABASE_ERRORS
 from requests_app import workflow
 
 
-@shared_task
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
 def expire_overdue_requests() -> int:
     return workflow.expire_overdue_requests()
 
 
-@shared_task
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
 def remind_mentors() -> int:
     return workflow.remind_mentors()
 
@@ -28,12 +29,12 @@ def send_reminder_emails(request_ids: list[int]) -> None:
 # --- Partnerships -------------------------------------------------------------------
 
 
-@shared_task
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
 def complete_finished_partnerships() -> int:
     return workflow.complete_finished_partnerships()
 
 
-@shared_task
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
 def remind_unanswered_feedback() -> int:
     return workflow.remind_unanswered_feedback()
 
@@ -56,7 +57,7 @@ def send_feedback_reminder_emails(feedback_ids: list[int]) -> None:
 # --- Waiting lists --------------------------------------------------------------------
 
 
-@shared_task
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
 def offer_waiting_list_places(mentor_ids: list[int] | None = None) -> int:
     return workflow.offer_free_places(mentor_ids=mentor_ids)
 

@@ -1,0 +1,21 @@
+"""How the scheduled jobs retry: one set of Celery task options for every app.
+
+A job that meets a passing database fault (SQLite busy with another writer, a
+PostgreSQL restart or fail-over, a dropped connection) runs again a little later
+instead of failing until its next turn on the schedule. Every job is safe to run
+again: each one finds its work in the database and changes rows with a guard.
+"""
+
+from django.db import InterfaceError, OperationalError
+
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+# Waits of about 2, 4, 8, 16, 32 seconds (with jitter, so several workers do not
+# come back at once), capped at 5 minutes: the next run of a job comes after that.
+RETRY_ON_DATABASE_ERRORS = {
+    "autoretry_for": TRANSIENT_DATABASE_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
