@@ -7,6 +7,7 @@ message naming the variable, rather than being silently replaced.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -202,6 +203,29 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+# The per-address limits need the client's own address. Behind proxies of the scheme's
+# own (a TLS terminator, a load balancer), TRUSTED_PROXY_COUNT says how many of them
+# append to X-Forwarded-For, and the address that many from its end is the client's.
+# 0 uses the connecting address and ignores the header, which any client can forge.
+# Alternatively TRUSTED_CLIENT_IP_HEADER names a header that the proxy sets itself,
+# replacing whatever the client sent (X-Real-IP with nginx, CF-Connecting-IP).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if not 0 <= ALLAUTH_TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT must be 0 (no proxy) to 10, not {ALLAUTH_TRUSTED_PROXY_COUNT}."
+    )
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER").strip() or None
+if ALLAUTH_TRUSTED_CLIENT_IP_HEADER is not None:
+    if not re.fullmatch(r"[A-Za-z0-9-]+", ALLAUTH_TRUSTED_CLIENT_IP_HEADER):
+        raise ImproperlyConfigured(
+            "TRUSTED_CLIENT_IP_HEADER must be a header name such as X-Real-IP, "
+            f"not {ALLAUTH_TRUSTED_CLIENT_IP_HEADER!r}."
+        )
+    if ALLAUTH_TRUSTED_PROXY_COUNT:
+        raise ImproperlyConfigured(
+            "Set TRUSTED_PROXY_COUNT or TRUSTED_CLIENT_IP_HEADER, not both: "
+            "with the header, X-Forwarded-For is not read."
+        )
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SERVICE_NAME
 # Scheme admins must use two-factor authentication to reach Django admin.

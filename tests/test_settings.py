@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 # Everything the settings module reads, so the parent's values never leak in.
@@ -37,6 +38,8 @@ SETTINGS_VARIABLES = {
     "HTTPS_ONLY",
     "SESSION_IDLE_MINUTES",
     "LOG_LEVEL",
+    "TRUSTED_PROXY_COUNT",
+    "TRUSTED_CLIENT_IP_HEADER",
     "DJANGO_SETTINGS_MODULE",
 }
 
@@ -188,6 +191,61 @@ def test_with_redis_a_dead_redis_costs_a_page_at_most_about_a_second():
         "socket_connect_timeout": 1,
         "socket_timeout": 1,
     }
+
+
+PRINT_CLIENT_ADDRESS = """
+import json
+import mentoring.settings as s
+print(json.dumps([s.ALLAUTH_TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER]))
+"""
+
+
+def client_address_settings(**variables: str | None) -> list:
+    result = run_settings(PRINT_CLIENT_ADDRESS, **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_by_default_no_proxy_is_trusted_and_x_forwarded_for_is_ignored():
+    assert client_address_settings() == [0, None]
+
+
+def test_a_trusted_proxy_count_or_a_client_address_header_is_read():
+    assert client_address_settings(TRUSTED_PROXY_COUNT="1") == [1, None]
+    assert client_address_settings(TRUSTED_CLIENT_IP_HEADER="X-Real-IP") == [0, "X-Real-IP"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"TRUSTED_PROXY_COUNT": "one"}, "TRUSTED_PROXY_COUNT must be a whole number"),
+        ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be 0 (no proxy) to 10"),
+        ({"TRUSTED_CLIENT_IP_HEADER": "X Real IP"}, "TRUSTED_CLIENT_IP_HEADER must be a header"),
+        (
+            {"TRUSTED_PROXY_COUNT": "1", "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"},
+            "Set TRUSTED_PROXY_COUNT or TRUSTED_CLIENT_IP_HEADER, not both",
+        ),
+    ],
+)
+def test_a_client_address_setting_that_cannot_be_right_stops_start_up(variables, message):
+    result = run_settings("import mentoring.settings", **variables)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_an_anymail_esp_name_selects_its_backend_and_reads_its_keys():
+    values = load_settings(EMAIL_BACKEND="mailgun", ANYMAIL_MAILGUN_API_KEY="key-123")
+
+    assert values["email_backend"] == "anymail.backends.mailgun.EmailBackend"
+    assert values["anymail"] == {"MAILGUN_API_KEY": "key-123"}
+
+
+def test_an_email_backend_that_is_not_a_name_stops_start_up():
+    result = run_settings("import mentoring.settings", EMAIL_BACKEND="../../evil")
+
+    assert result.returncode != 0
+    assert "EMAIL_BACKEND" in result.stderr
 
 
 def test_an_anymail_esp_name_selects_its_backend_and_reads_its_keys():
