@@ -193,6 +193,33 @@ def test_with_redis_a_dead_redis_costs_a_page_at_most_about_a_second():
     }
 
 
+PRINT_DATABASE_OPTIONS = """
+import json
+import mentoring.settings as s
+print(json.dumps(s.DATABASES["default"].get("OPTIONS", {})))
+"""
+
+
+def database_options(**variables: str | None) -> dict:
+    result = run_settings(PRINT_DATABASE_OPTIONS, **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_sqlite_writes_take_the_lock_when_they_start_and_wait_for_it():
+    assert database_options() == {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
+
+
+def test_postgresql_takes_none_of_the_sqlite_options():
+    options = database_options(DATABASE_URL="postgres://mentoring@db.example:5432/mentoring")
+
+    assert options == {}
+
+
 PRINT_CLIENT_ADDRESS = """
 import json
 import mentoring.settings as s
