@@ -273,17 +273,3 @@ def test_an_email_backend_that_is_not_a_name_stops_start_up():
 
     assert result.returncode != 0
     assert "EMAIL_BACKEND" in result.stderr
-
-
-def test_an_anymail_esp_name_selects_its_backend_and_reads_its_keys():
-    values = load_settings(EMAIL_BACKEND="mailgun", ANYMAIL_MAILGUN_API_KEY="key-123")
-
-    assert values["email_backend"] == "anymail.backends.mailgun.EmailBackend"
-    assert values["anymail"] == {"MAILGUN_API_KEY": "key-123"}
-
-
-def test_an_email_backend_that_is_not_a_name_stops_start_up():
-    result = run_settings("import mentoring.settings", EMAIL_BACKEND="../../evil")
-
-    assert result.returncode != 0
-    assert "EMAIL_BACKEND" in result.stderr
