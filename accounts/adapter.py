@@ -1,8 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
-from accounts.email import queue_email
 from accounts.signup import EligibilityRequiredSignupMixin
+from mentoring.outbox.services import queue_email
 
 
 class AccountAdapter(EligibilityRequiredSignupMixin, DefaultAccountAdapter):
@@ -28,4 +28,10 @@ class AccountAdapter(EligibilityRequiredSignupMixin, DefaultAccountAdapter):
             ),
             "",
         )
-        queue_email(to=list(message.to), subject=message.subject, body=message.body, html=html)
+        queue_email(
+            to=list(message.to),
+            subject=message.subject,
+            body=message.body,
+            html=html,
+            kind=template_prefix.rsplit("/", 1)[-1],
+        )

@@ -19,6 +19,7 @@ SCHEME_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "virtualplatform": ("view", "add", "change", "delete"),
         "mentorprofile": ("view", "add", "change"),
     },
+    "outbox": {"email": ("view",)},
     "requests_app": {
         "schemesettings": ("view", "change"),
         "schemetext": ("view", "change"),

@@ -13,6 +13,17 @@ app.autodiscover_tasks()
 
 # Every periodic job of the scheme, in one place.
 app.conf.beat_schedule = {
+    # Send every email still owed: those whose first try failed or was never queued
+    # (a worker killed after a commit, the broker down or emptied), and retries due.
+    "send-owed-emails": {
+        "task": "mentoring.outbox.tasks.send_emails",
+        "schedule": crontab(minute="*"),
+    },
+    # Delete the text of emails past the scheme's retention period (who and when stay).
+    "purge-sent-email-content": {
+        "task": "requests_app.tasks.purge_sent_email_content",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # Reject requests that passed their answer deadline; catches up after downtime.
     "expire-overdue-requests": {
         "task": "requests_app.tasks.expire_overdue_requests",

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "anymail",
+    "mentoring.outbox",
     "accounts",
     "register",
     "requests_app",

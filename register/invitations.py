@@ -24,7 +24,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.email import queue_templated_email
+from mentoring.outbox import services as outbox
+from mentoring.outbox.services import queue_templated_email
 from register.models import MentorProfile, MentorStatus
 
 INVITATION_MAX_AGE = datetime.timedelta(days=7)
@@ -107,7 +108,7 @@ def send_invitations(
     """Create or link each mentor's login and email them a link to set a password.
 
     Works on the whole selection at once: one query to find existing accounts,
-    one insert for new ones, one update for the profiles. Emails go after commit.
+    one insert for new ones, one update for the profiles, one insert for the emails.
     """
     now = now or timezone.now()
     User = get_user_model()
@@ -171,8 +172,9 @@ def send_invitations(
                 action_flag=CHANGE,
                 change_message="Sent a login invitation.",
             )
-        for profile in outcome.sent:
-            _queue_invitation_email(profile, has_password=profile.user.has_usable_password())
+        with outbox.batch():
+            for profile in outcome.sent:
+                _queue_invitation_email(profile, has_password=profile.user.has_usable_password())
     return outcome
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.email import queue_templated_email
+from mentoring.outbox.services import queue_templated_email
 from accounts.rules import is_mentee, is_scheme_admin
 from register.access import (
     framework_redirect,

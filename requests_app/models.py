@@ -74,6 +74,14 @@ class SchemeSettings(models.Model):
     data_retention_months = models.PositiveSmallIntegerField(
         default=24, help_text="Accounts inactive for longer are anonymised."
     )
+    email_retention_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=(
+            "Days the text of a sent email is kept (to send it again if it failed). "
+            "After that only who it went to, what kind it was and when are kept."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -16,16 +16,6 @@ def remind_mentors() -> int:
     return workflow.remind_mentors()
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def send_expiry_emails(request_ids: list[int]) -> None:
-    workflow.send_expiry_emails(request_ids)
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def send_reminder_emails(request_ids: list[int]) -> None:
-    workflow.send_reminder_emails(request_ids)
-
-
 # --- Partnerships -------------------------------------------------------------------
 
 
@@ -39,21 +29,6 @@ def remind_unanswered_feedback() -> int:
     return workflow.remind_unanswered_feedback()
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def send_completion_emails(partnership_ids: list[int]) -> None:
-    workflow.send_completion_emails(partnership_ids)
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def send_feedback_request_emails(feedback_ids: list[int]) -> None:
-    workflow.send_feedback_request_emails(feedback_ids)
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def send_feedback_reminder_emails(feedback_ids: list[int]) -> None:
-    workflow.send_feedback_reminder_emails(feedback_ids)
-
-
 # --- Waiting lists --------------------------------------------------------------------
 
 
@@ -62,6 +37,10 @@ def offer_waiting_list_places(mentor_ids: list[int] | None = None) -> int:
     return workflow.offer_free_places(mentor_ids=mentor_ids)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def send_waiting_list_emails(entry_ids: list[int], template: str) -> None:
-    workflow.send_waiting_list_emails(entry_ids, template)
+# --- Emails ---------------------------------------------------------------------------
+
+
+@shared_task
+def purge_sent_email_content() -> int:
+    """Delete the content of emails older than the scheme's retention period."""
+    return workflow.purge_sent_email_content()

@@ -15,14 +15,26 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.email import queue_templated_email
 from accounts.rules import is_mentee
 from mentoring.formatting import long_date
+from mentoring.outbox import services as outbox
+from mentoring.outbox.services import queue_for_rows, queue_templated_email
+from mentoring.sql import insert_from_select
 from register.models import MentorProfile, MentorStatus
 from requests_app import notes, working_days
 from requests_app.ics import meeting_ics
@@ -216,7 +228,7 @@ def send_request(
         WaitingListEntry.objects.active().filter(mentee=mentee, mentor=mentor).update(
             left_at=now, outcome=WaitingOutcome.REQUESTED, request=request
         )
-    _email_mentor(request, "request_received")
+        _email_mentor(request, "request_received")
     return request
 
 
@@ -310,7 +322,7 @@ def accept_request(
             left_at=now, outcome=WaitingOutcome.MATCHED
         )
         places_may_have_freed(released)
-    _email_mentee(request, "request_accepted")
+        _email_mentee(request, "request_accepted")
     return partnership
 
 
@@ -337,7 +349,7 @@ def reject_request(
             reason=DeclineReason(reason).label,
         )
         places_may_have_freed([request.mentor_id])
-    _email_mentee(request, "request_declined")
+        _email_mentee(request, "request_declined")
     return request
 
 
@@ -356,7 +368,7 @@ def withdraw_request(
             allowed=Q(mentee=mentee),
         )
         places_may_have_freed([request.mentor_id])
-    _email_mentor(request, "request_withdrawn")
+        _email_mentor(request, "request_withdrawn")
     return request
 
 
@@ -378,13 +390,17 @@ def cancel_request(
             reason=reason,
         )
         places_may_have_freed([request.mentor_id])
-    _email_mentee(request, "request_cancelled")
-    _email_mentor(request, "request_cancelled")
+        _email_mentee(request, "request_cancelled")
+        _email_mentor(request, "request_cancelled")
     return request
 
 
 def expire_overdue_requests(*, now: datetime.datetime | None = None) -> int:
-    """Close every pending request past its deadline: one conditional UPDATE.
+    """Close every pending request past its deadline, set-based.
+
+    One conditional UPDATE, then the history rows and the emails owed (to the
+    mentee, the mentor and the scheme inbox) are each written by one INSERT ...
+    SELECT in the same transaction: the requests and their emails commit together.
 
     Safe to run at any time and as often as wanted: a request that was
     answered or already expired is no longer pending, so it is left alone and
@@ -403,61 +419,43 @@ def expire_overdue_requests(*, now: datetime.datetime | None = None) -> int:
         if not changed:
             return 0
         # The rows this run expired are exactly those stamped with its time.
-        expired_ids = list(
-            MentoringRequest.objects.filter(
-                state=RequestState.EXPIRED, answered_at=now, answered_by__isnull=True
-            ).values_list("pk", flat=True)
+        expired = MentoringRequest.objects.filter(
+            state=RequestState.EXPIRED, answered_at=now, answered_by__isnull=True
         )
-        Transition.objects.bulk_create(
-            (
-                Transition(
-                    request_id=pk,
-                    from_state=RequestState.PENDING,
-                    to_state=RequestState.EXPIRED,
-                    at=now,
-                    reason="No answer by the deadline",
-                )
-                for pk in expired_ids
-            ),
-            batch_size=2000,
+        insert_from_select(
+            Transition,
+            expired,
+            request=F("pk"),
+            from_state=Value(RequestState.PENDING.value),
+            to_state=Value(RequestState.EXPIRED.value),
+            at=Value(now, output_field=DateTimeField()),
+            reason=Value("No answer by the deadline"),
         )
-        _after_commit_in_batches("send_expiry_emails", expired_ids)
-        places_may_have_freed(
-            MentoringRequest.objects.filter(pk__in=expired_ids)
-            .order_by()
-            .values_list("mentor_id", flat=True)
-            .distinct()
-        )
+        _queue_expiry_emails(expired, now=now)
+        places_may_have_freed(expired.order_by().values_list("mentor_id", flat=True).distinct())
     return changed
 
 
-def _queue_in_batches(task_name: str, ids: list[int], size: int = 500, **kwargs) -> None:
-    """Hand a long list of ids to a Celery task in batches (one message per batch)."""
-    from requests_app import tasks
-
-    task = getattr(tasks, task_name)
-    for start in range(0, len(ids), size):
-        task.delay(ids[start : start + size], **kwargs)
-
-
-def _after_commit_in_batches(task_name: str, ids: list[int], **kwargs) -> None:
-    """After commit, hand these ids to a Celery task in batches (nothing if there are none)."""
-    if ids:
-        transaction.on_commit(lambda: _queue_in_batches(task_name, ids, **kwargs))
-
-
-def send_expiry_emails(request_ids: list[int]) -> None:
-    scheme = SchemeSettings.load()
-    requests = MentoringRequest.objects.filter(
-        pk__in=request_ids, state=RequestState.EXPIRED
-    ).select_related("mentor", "mentee")
-    for request in requests:
-        _email_mentee(request, "request_expired")
-        _email_mentor(request, "request_expired")
-        queue_templated_email(
-            to=[scheme.inbox_email],
-            template="request_expired_team",
-            context={"request": request, "scheme": scheme},
+def _queue_expiry_emails(expired, *, now: datetime.datetime) -> None:
+    """The mentee, the mentor and the scheme inbox are each told, one row per email."""
+    related = ("mentor__user", "mentee")
+    for template, recipient, link in (
+        ("request_expired_mentee", F("mentee__email"), _absolute("requests:mine")),
+        (
+            "request_expired_mentor",
+            Coalesce("mentor__user__email", "mentor__email"),
+            _absolute("dashboard"),
+        ),
+        ("request_expired_team", Value(SchemeSettings.load().inbox_email), ""),
+    ):
+        queue_for_rows(
+            expired,
+            recipient=recipient,
+            template=template,
+            name="request",
+            related=related,
+            extra={"link": link},
+            now=now,
         )
 
 
@@ -487,14 +485,15 @@ def remind_mentors(*, now: datetime.datetime | None = None) -> int:
         due_ids = list(
             MentoringRequest.objects.filter(reminder_sent_at=now).values_list("pk", flat=True)
         )
-        _after_commit_in_batches("send_reminder_emails", due_ids)
+        _email_reminder(due_ids)
     return reminded
 
 
-def send_reminder_emails(request_ids: list[int]) -> None:
+def _email_reminder(request_ids: list[int]) -> None:
     requests = MentoringRequest.objects.pending().filter(pk__in=request_ids)
-    for request in requests.select_related("mentor__user", "mentee"):
-        _email_mentor(request, "request_reminder")
+    with outbox.batch():
+        for request in requests.select_related("mentor__user", "mentee"):
+            _email_mentor(request, "request_reminder")
 
 
 # --- Waiting lists --------------------------------------------------------------
@@ -642,7 +641,7 @@ def offer_free_places(
             ("waiting_list_closed", closed_ids),
             ("waiting_list_offer", offered_ids),
         ):
-            _after_commit_in_batches("send_waiting_list_emails", ids, template=template)
+            _email_waiting_list(ids, template)
     return len(offered_ids)
 
 
@@ -681,28 +680,29 @@ def _free_places(capacities: dict[int, int]) -> dict[int, int]:
     return {pk: places for pk, places in free.items() if places > 0}
 
 
-def send_waiting_list_emails(entry_ids: list[int], template: str) -> None:
+def _email_waiting_list(entry_ids: list[int], template: str) -> None:
     """Tell each mentee of a place offered, an offer lapsed or a list closed."""
     entries = WaitingListEntry.objects.filter(pk__in=entry_ids).select_related("mentor", "mentee")
     if template == "waiting_list_offer":
         entries = entries.filter(left_at__isnull=True, offered_at__isnull=False)
-    for entry in entries:
-        link = (
-            _absolute("mentor_profile", entry.mentor_id)
-            if template == "waiting_list_offer"
-            else _absolute("mentor_search")
-        )
-        queue_templated_email(
-            to=[entry.mentee.email],
-            template=f"{template}_mentee",
-            context={
-                "entry": entry,
-                "mentor": entry.mentor,
-                "mentee": entry.mentee,
-                "deadline": entry.offer_expires_at,
-                "link": link,
-            },
-        )
+    with outbox.batch():
+        for entry in entries:
+            link = (
+                _absolute("mentor_profile", entry.mentor_id)
+                if template == "waiting_list_offer"
+                else _absolute("mentor_search")
+            )
+            queue_templated_email(
+                to=[entry.mentee.email],
+                template=f"{template}_mentee",
+                context={
+                    "entry": entry,
+                    "mentor": entry.mentor,
+                    "mentee": entry.mentee,
+                    "deadline": entry.offer_expires_at,
+                    "link": link,
+                },
+            )
 
 
 # --- Emails -------------------------------------------------------------------
@@ -910,14 +910,17 @@ def confirm_agreement(
             if other_unconfirmed:
                 reason += f" with changed arrangements; the {other} is asked to confirm again"
             _event(partnership, at=now, actor=user, reason=reason)
-    partnership = _for_email(partnership.pk)
-    if both:
-        for side in ("mentee", "mentor"):
-            _email_side(partnership, side, "partnership_active")
-    else:
-        _email_side(
-            partnership, other, "partnership_confirm_needed", changed_arrangements=other_unconfirmed
-        )
+        partnership = _for_email(partnership.pk)
+        if both:
+            for side in ("mentee", "mentor"):
+                _email_side(partnership, side, "partnership_active")
+        else:
+            _email_side(
+                partnership,
+                other,
+                "partnership_confirm_needed",
+                changed_arrangements=other_unconfirmed,
+            )
     return partnership
 
 
@@ -944,8 +947,8 @@ def change_arrangements(
             setattr(partnership, name, value)
         partnership.save(update_fields=list(vars(arrangements)))
         _event(partnership, at=now, actor=user, reason=f"The {role} changed the arrangements")
-    partnership = _for_email(partnership.pk)
-    _email_side(partnership, OTHER_SIDE[role], "partnership_arrangements_changed")
+        partnership = _for_email(partnership.pk)
+        _email_side(partnership, OTHER_SIDE[role], "partnership_arrangements_changed")
     return partnership
 
 
@@ -1010,7 +1013,7 @@ def plan_meeting(
             planned_at=now,
         )
         _record(at=now, actor=user, meeting=meeting, to_state=MeetingState.PLANNED)
-    _email_meeting_planned(_for_email(partnership.pk), meeting, OTHER_SIDE[role], now=now)
+        _email_meeting_planned(_for_email(partnership.pk), meeting, OTHER_SIDE[role], now=now)
     return meeting
 
 
@@ -1050,7 +1053,7 @@ def mark_meeting_held(*, meeting_id: int, user, now: datetime.datetime | None = 
             )
         elif scheme.feedback_midpoint and held * 2 >= partnership.sessions_allowed:
             feedback_ids = _request_feedback([partnership.pk], FeedbackStage.MIDPOINT, now=now)
-            _after_commit_in_batches("send_feedback_request_emails", feedback_ids)
+            _email_feedback_request(feedback_ids)
     return meeting
 
 
@@ -1097,18 +1100,18 @@ def cancel_meeting(
                 else f"Cancelled by the {role}"
             ),
         )
-    partnership = _for_email(partnership.pk)
-    context = {
-        "meeting": meeting,
-        "cancelled_by_role": role,
-        "notice_hours": scheme.cancellation_notice_hours,
-    }
-    _email_side(partnership, OTHER_SIDE[role], "meeting_cancelled", **context)
-    queue_templated_email(
-        to=[scheme.inbox_email],
-        template="meeting_cancelled_team",
-        context={"partnership": partnership, **context},
-    )
+        partnership = _for_email(partnership.pk)
+        context = {
+            "meeting": meeting,
+            "cancelled_by_role": role,
+            "notice_hours": scheme.cancellation_notice_hours,
+        }
+        _email_side(partnership, OTHER_SIDE[role], "meeting_cancelled", **context)
+        queue_templated_email(
+            to=[scheme.inbox_email],
+            template="meeting_cancelled_team",
+            context={"partnership": partnership, **context},
+        )
     return meeting
 
 
@@ -1153,16 +1156,16 @@ def request_extension(
             partnership=partnership, requested_by=user, reason=reason[:1000], created_at=now
         )
         _event(partnership, at=now, actor=user, reason=f"The {role} asked for more sessions")
-    queue_templated_email(
-        to=[SchemeSettings.load().inbox_email],
-        template="partnership_extension_requested_team",
-        context={
-            "partnership": _for_email(partnership.pk),
-            "extension": extension,
-            "role": role,
-            "link": _absolute("admin:requests_app_extensionrequest_change", extension.pk),
-        },
-    )
+        queue_templated_email(
+            to=[SchemeSettings.load().inbox_email],
+            template="partnership_extension_requested_team",
+            context={
+                "partnership": _for_email(partnership.pk),
+                "extension": extension,
+                "role": role,
+                "link": _absolute("admin:requests_app_extensionrequest_change", extension.pk),
+            },
+        )
     return extension
 
 
@@ -1211,9 +1214,9 @@ def approve_extension(
             actor=admin_user,
             reason=f"More sessions approved: {extension.sessions_added} added",
         )
-    partnership = _for_email(partnership.pk)
-    for side in ("mentee", "mentor"):
-        _email_side(partnership, side, "partnership_extension_approved", extension=extension)
+        partnership = _for_email(partnership.pk)
+        for side in ("mentee", "mentor"):
+            _email_side(partnership, side, "partnership_extension_approved", extension=extension)
     return extension
 
 
@@ -1238,15 +1241,15 @@ def decline_extension(
             _complete(
                 [partnership.pk], now=now, reasons={partnership.pk: f"All {held} sessions held"}
             )
-    partnership = _for_email(partnership.pk)
-    for side in ("mentee", "mentor"):
-        _email_side(
-            partnership,
-            side,
-            "partnership_extension_declined",
-            extension=extension,
-            completes=completes,
-        )
+        partnership = _for_email(partnership.pk)
+        for side in ("mentee", "mentor"):
+            _email_side(
+                partnership,
+                side,
+                "partnership_extension_declined",
+                extension=extension,
+                completes=completes,
+            )
     return extension
 
 
@@ -1296,14 +1299,14 @@ def end_partnership_early(
             [partnership.pk], state=PartnershipState.ENDED_EARLY, now=now, actor=user
         )
         places_may_have_freed([partnership.mentor_id])
-        _after_commit_in_batches("send_feedback_request_emails", feedback_ids)
-    partnership = _for_email(partnership.pk)
-    _email_side(partnership, OTHER_SIDE[role], "partnership_ended_early")
-    queue_templated_email(
-        to=[SchemeSettings.load().inbox_email],
-        template="partnership_ended_early_team",
-        context={"partnership": partnership, "role": role},
-    )
+        _email_feedback_request(feedback_ids)
+        partnership = _for_email(partnership.pk)
+        _email_side(partnership, OTHER_SIDE[role], "partnership_ended_early")
+        queue_templated_email(
+            to=[SchemeSettings.load().inbox_email],
+            template="partnership_ended_early_team",
+            context={"partnership": partnership, "role": role},
+        )
     return partnership
 
 
@@ -1376,8 +1379,8 @@ def _complete(ids: list[int], *, now: datetime.datetime, reasons: dict[int, str]
     places_may_have_freed(
         Partnership.objects.filter(pk__in=ids).order_by().values_list("mentor_id", flat=True)
     )
-    _after_commit_in_batches("send_completion_emails", ids)
-    _after_commit_in_batches("send_feedback_request_emails", feedback_ids)
+    _email_completion(ids)
+    _email_feedback_request(feedback_ids)
 
 
 def _close_partnerships(ids: list[int], *, state: str, now: datetime.datetime, actor) -> list[int]:
@@ -1542,7 +1545,7 @@ def remind_unanswered_feedback(*, now: datetime.datetime | None = None) -> int:
         if not reminded:
             return 0
         due_ids = list(Feedback.objects.filter(reminder_sent_at=now).values_list("pk", flat=True))
-        _after_commit_in_batches("send_feedback_reminder_emails", due_ids)
+        _email_feedback_reminder(due_ids)
     return reminded
 
 
@@ -1650,35 +1653,47 @@ def _email_meeting_planned(
     )
 
 
-def send_completion_emails(partnership_ids: list[int]) -> None:
+def _email_completion(partnership_ids: list[int]) -> None:
     partnerships = Partnership.objects.filter(
         pk__in=partnership_ids, state=PartnershipState.COMPLETED
     ).select_related("mentee", "mentor__user")
-    for partnership in partnerships:
-        for side in ("mentee", "mentor"):
-            _email_side(partnership, side, "partnership_completed")
+    with outbox.batch():
+        for partnership in partnerships:
+            for side in ("mentee", "mentor"):
+                _email_side(partnership, side, "partnership_completed")
 
 
 def _email_feedback(feedback_ids: list[int], template: str) -> None:
     surveys = Feedback.objects.filter(
         pk__in=feedback_ids, submitted_at__isnull=True, respondent__isnull=False
     ).select_related("respondent", "partnership__mentee", "partnership__mentor__user")
-    for feedback in surveys:
-        queue_templated_email(
-            to=[feedback.respondent.email],
-            template=template,
-            context={
-                **_side_context(feedback.partnership, feedback.respondent_role),
-                "feedback": feedback,
-                "stage": feedback.get_stage_display().lower(),
-                "link": _absolute("requests:feedback", feedback.pk),
-            },
-        )
+    with outbox.batch():
+        for feedback in surveys:
+            queue_templated_email(
+                to=[feedback.respondent.email],
+                template=template,
+                context={
+                    **_side_context(feedback.partnership, feedback.respondent_role),
+                    "feedback": feedback,
+                    "stage": feedback.get_stage_display().lower(),
+                    "link": _absolute("requests:feedback", feedback.pk),
+                },
+            )
 
 
-def send_feedback_request_emails(feedback_ids: list[int]) -> None:
+def _email_feedback_request(feedback_ids: list[int]) -> None:
     _email_feedback(feedback_ids, "feedback_requested")
 
 
-def send_feedback_reminder_emails(feedback_ids: list[int]) -> None:
+def _email_feedback_reminder(feedback_ids: list[int]) -> None:
     _email_feedback(feedback_ids, "feedback_reminder")
+
+
+# --- Emails kept ------------------------------------------------------------------
+
+
+def purge_sent_email_content(*, now: datetime.datetime | None = None) -> int:
+    """Delete the text of emails older than the scheme's retention period (daily job)."""
+    now = now or timezone.now()
+    days = SchemeSettings.load().email_retention_days
+    return outbox.purge_content(before=now - datetime.timedelta(days=days))

@@ -36,6 +36,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 
 from accounts.models import DataEvent
+from mentoring.outbox.models import Email
 from accounts.rules import is_mentee, is_mentor, is_scheme_admin
 from register.invitations import invitation_token
 from register.models import MentorProfile, MentorStatus
@@ -68,7 +69,7 @@ ADMIN_LOGIN_URL = "/admin/login/"
 PERSONAS = ("mentee", "other_mentee", "mentor", "other_mentor", "scheme_admin")
 ANONYMOUS = "anonymous"
 EVERYONE = (ANONYMOUS, *PERSONAS)
-OUR_APPS = ("accounts", "register", "requests_app")
+OUR_APPS = ("accounts", "register", "requests_app", "outbox")
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
 
 
@@ -207,6 +208,14 @@ def build_world(users: dict[str, object]) -> World:
     ensure_default_texts()
     NonWorkingDay.objects.create(date=datetime.date(2026, 12, 29), description="Closure")
     DataEvent.objects.create(user=mentee, user_label=f"user #{mentee.pk}", kind="exported")
+    email = Email.objects.create(
+        kind="meeting_cancelled",
+        recipient=mentee.email,
+        subject="A meeting was cancelled",
+        body="Cancelled because of something said in mentoring",
+        created_at=timezone.now(),
+        next_attempt_at=timezone.now(),
+    )
     return World(
         users=users,
         objects={
@@ -219,6 +228,7 @@ def build_world(users: dict[str, object]) -> World:
             WaitingListEntry: [waiting],
             MentorProfile: [mentor, other_mentor, draft, invited],
             get_user_model(): [users[name] for name in PERSONAS],
+            Email: [email],
         },
     )
 
@@ -294,6 +304,7 @@ MODEL_WORDS: dict[str, str] = {
     "bio": "register.MentorProfile",
     "photos": "register.MentorProfile",
     "photo": "register.MentorProfile",
+    "email": "outbox.Email",
 }
 GENERIC_PARAMS = {"pk", "id", "object_id"}
 
