@@ -1,5 +1,5 @@
 // Start the NHS.UK components (header menu, error summary focus...).
 // Every page works without this file: it only improves what is there.
-import { initAll } from "/static/dist/js/nhsuk-frontend.min.js";
+import { initAll } from "../dist/js/nhsuk-frontend.min.js";
 
 initAll();
