@@ -107,11 +107,12 @@ def on_own_redis(own_redis, settings, monkeypatch):
     monkeypatch.setenv("REDIS_URL", own_redis.url)
     production = runpy.run_path(str(django_settings.BASE_DIR / "mentoring" / "settings.py"))
     assert production["CACHES"]["default"]["BACKEND"] == "mentoring.cache.FallbackRedisCache"
+    # Saved first: the Celery app reads what it was not told from Django's settings.
+    saved = {key: celery_app.conf[key] for key in CELERY_KEYS}
     settings.REDIS_URL = own_redis.url
     settings.CACHES = production["CACHES"]
     settings.CELERY_BROKER_URL = production["CELERY_BROKER_URL"]
     caches.close_all()  # the settings signal dropped the old cache objects; no sockets left
-    saved = {key: celery_app.conf[key] for key in CELERY_KEYS}
     use_broker(
         broker_url=production["CELERY_BROKER_URL"],
         broker_transport_options=production["CELERY_BROKER_TRANSPORT_OPTIONS"],
