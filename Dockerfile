@@ -21,8 +21,9 @@ COPY requests_app ./requests_app
 RUN pip install --no-cache-dir .
 COPY . .
 COPY --from=frontend /app/static/dist ./static/dist
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+RUN SECRET_KEY=collectstatic-only scripts/serve collectstatic \
     && mkdir -p /app/var/media && chown -R app:app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "mentoring.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# One image for every role: scripts/serve web | worker | beat | migrate.
+CMD ["scripts/serve", "web"]
