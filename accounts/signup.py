@@ -16,7 +16,9 @@ logged in.
 import datetime
 from dataclasses import dataclass
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core.exceptions import ImmediateHttpResponse
+from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.http import HttpRequest
@@ -96,6 +98,22 @@ class EligibilityRequiredSignupMixin:
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         """After sign-up (and the email confirmation) the next step is the profile."""
         return reverse("mentee_profile")
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form, taking as long for an address that has an account.
+
+    With ACCOUNT_PREVENT_ENUMERATION (allauth's default) both kinds of address get the
+    same page and an email ("confirm your address" or "you already have an account"),
+    but only a new account used to hash its password: about half a second of PBKDF2
+    that told anyone timing the answer whether the address is registered. The password
+    is hashed, and thrown away, for an existing account too.
+    """
+
+    def try_save(self, request: HttpRequest):
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 @transaction.atomic
