@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from mentoring.outbox.services import queue_templated_email
 from accounts.rules import is_mentee, is_scheme_admin
+from mentoring.outbox.services import queue_templated_email
 from register.access import (
     framework_redirect,
     get_mentor_profile_for_viewer,

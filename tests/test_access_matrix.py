@@ -36,8 +36,8 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 
 from accounts.models import DataEvent
-from mentoring.outbox.models import Email
 from accounts.rules import is_mentee, is_mentor, is_scheme_admin
+from mentoring.outbox.models import Email
 from register.invitations import invitation_token
 from register.models import MentorProfile, MentorStatus
 from register.texts import PUBLIC_PAGES, ensure_default_texts
