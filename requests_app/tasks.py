@@ -40,7 +40,7 @@ def offer_waiting_list_places(mentor_ids: list[int] | None = None) -> int:
 # --- Emails ---------------------------------------------------------------------------
 
 
-@shared_task
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
 def purge_sent_email_content() -> int:
     """Delete the content of emails older than the scheme's retention period."""
     return workflow.purge_sent_email_content()
