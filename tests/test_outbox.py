@@ -60,7 +60,7 @@ def test_an_email_whose_first_send_was_lost_goes_with_the_sweeper_once(mentee, m
     email = Email.objects.get()
     assert email.state == EmailState.SENT
     assert email.attempts == 1
-    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<email-{email.pk}-")
+    assert mail.outbox[0].extra_headers["Message-ID"] == outbox.message_id(email)
 
 
 def test_an_email_claimed_by_a_live_sender_is_not_sent_by_another(mentee, mentor):

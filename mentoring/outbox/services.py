@@ -7,6 +7,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -249,14 +250,19 @@ def _message(email: Email, context: dict) -> EmailMultiAlternatives:
         body=body,
         to=[email.recipient],
         from_email=settings.DEFAULT_FROM_EMAIL,
-        # The same id on every try, so a mail system can tell a repeat.
-        headers={"Message-ID": f"<email-{email.pk}-{email.created_at:%Y%m%d%H%M%S}@outbox>"},
+        headers={"Message-ID": message_id(email)},
     )
     if html:
         message.attach_alternative(html, "text/html")
     for name, content, mimetype in json.loads(email.attachments) if email.attachments else []:
         message.attach(name, content, mimetype)
     return message
+
+
+def message_id(email: Email) -> str:
+    """The same on every try of one email, so a mail system can tell a repeat."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<email-{email.pk}.{email.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
 def _failed(email: Email, error: Exception) -> None:
