@@ -8,20 +8,14 @@ scripts/serve, exactly as the Dockerfile and docker-compose.yml start them; only
 the demo data and the admin's authenticator are added, as an operator would.
 """
 
-import contextlib
-import os
 import re
-import secrets
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg
 import pytest
 import yaml
 from allauth.mfa.totp.internal.auth import format_hotp_value, generate_totp_secret, hotp_value
@@ -29,15 +23,19 @@ from playwright.sync_api import Page, expect
 
 from tests.axe import assert_no_axe_violations
 from tests.conftest import PAGE_TIMEOUT_MS
-from tests.local_servers import free_port, redis_server, stop_process_group
+from tests.local_servers import free_port, redis_server
+from tests.production_stack import (
+    BASE_DIR,
+    SERVE,
+    Stack,
+    health_answers,
+    postgres_database,
+    production_environment,
+)
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-SERVE = BASE_DIR / "scripts" / "serve"
-VENV_BIN = Path(sys.executable).parent
 # WhiteNoise's manifest storage puts 12 hex digits of the content's hash in the name:
 # main.9969c3cac4f5.css
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[a-z0-9]+$")
-START_SECONDS = 30
 DEMO_PASSWORD = "demo-password-123"  # printed by seed_demo
 MENTEE, MENTOR, ADMIN = "mentee@example.nhs.uk", "mentor@example.nhs.uk", "admin@example.nhs.uk"
 TOTP_PERIOD_SECONDS = 30  # allauth's default, which the settings keep
@@ -55,122 +53,6 @@ class Production:
 
 
 # --- The stack ---------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A database of its own on the PostgreSQL server of DATABASE_URL (or the local one),
-    created here and dropped at the end; yields its URL."""
-    configured = os.environ.get("DATABASE_URL", "")
-    server = (
-        configured
-        if configured.startswith("postgres")
-        else "postgres://postgres@127.0.0.1:5432/postgres"
-    )
-    parts = urlsplit(server)
-    name = f"mentoring_production_build_{secrets.token_hex(4)}"
-    admin_url = parts._replace(path="/postgres").geturl()
-    try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        # In CI (CI set) conftest turns every skip into a failure.
-        pytest.skip(
-            f"The production build runs on PostgreSQL, not reachable at {parts.netloc}: {error}"
-        )
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        yield parts._replace(path=f"/{name}").geturl()
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-def production_environment(folder: Path, *, database_url: str, redis_url: str, port: int) -> dict:
-    """What docker-compose.yml gives the app containers, with local addresses. Nothing
-    is inherited from the test run's own settings."""
-    url = f"http://127.0.0.1:{port}"
-    return {
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
-        "HOME": os.environ.get("HOME", str(folder)),
-        "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "CSRF_TRUSTED_ORIGINS": url,
-        "SITE_URL": url,
-        "HTTPS_ONLY": "false",  # plain http on this machine, as .env.example has it
-        "ADMIN_REQUIRE_MFA": "true",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "EMAIL_BACKEND": "console",
-        "MEDIA_ROOT": str(folder / "media"),
-        # The image's collectstatic, into a folder of this run; served from there only.
-        "STATIC_MANIFEST": "true",
-        "STATIC_ROOT": str(folder / "static"),
-        "WHITENOISE_USE_FINDERS": "false",
-        # scripts/serve's own knobs.
-        "WEB_HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        "CELERY_CONCURRENCY": "1",
-        "BEAT_SCHEDULE_FILE": str(folder / "celerybeat-schedule"),
-    }
-
-
-class Stack:
-    """The processes of one production build, each with a log, started in its own
-    process group so that stopping it stops its children (gunicorn's and Celery's)."""
-
-    def __init__(self, folder: Path, env: dict) -> None:
-        self.folder = folder
-        self.env = env
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.logs: dict[str, Path] = {}
-
-    def start(self, name: str, command: list[str], **extra_env: str) -> None:
-        self.logs[name] = self.folder / f"{name}.log"
-        with self.logs[name].open("wb") as log:
-            self.processes[name] = subprocess.Popen(
-                command,
-                cwd=BASE_DIR,
-                env={**self.env, **extra_env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def log(self, name: str) -> str:
-        return self.logs[name].read_text(errors="replace")
-
-    def finish(self, name: str) -> None:
-        """Wait for a one-off command; fail with its output unless it succeeded."""
-        returncode = self.processes[name].wait(timeout=START_SECONDS * 4)
-        if returncode != 0:
-            pytest.fail(f"{name} failed:\n{self.log(name)[-3000:]}", pytrace=False)
-
-    def wait_until(self, ready, what: str) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while not ready():
-            for name in ("web", "worker", "beat"):
-                if self.processes[name].poll() is not None:
-                    pytest.fail(f"{name} exited:\n{self.log(name)[-3000:]}", pytrace=False)
-            if time.monotonic() > deadline:
-                tails = "\n".join(f"--- {n}\n{self.log(n)[-1500:]}" for n in self.logs)
-                pytest.fail(f"{what} not ready after {START_SECONDS} s\n{tails}", pytrace=False)
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            stop_process_group(process)
-
-
-def health_answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health/", timeout=2) as response:  # noqa: S310 - http
-            return response.status == 200
-    except OSError:  # refused, reset or timed out while gunicorn boots
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -191,8 +73,8 @@ def production(tmp_path_factory) -> Iterator[Production]:
             stack.start("migrate", [str(SERVE), "migrate"])
             stack.finish("collectstatic")
             stack.finish("migrate")
-            for name in ("web", "worker", "beat"):
-                stack.start(name, [str(SERVE), name])
+            for role in ("web", "worker", "beat"):
+                stack.serve(role)
             # Meanwhile, as an operator would: demo data, and the demo admin sets up an
             # authenticator app (through allauth's own API).
             stack.start(
