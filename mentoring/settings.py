@@ -319,6 +319,10 @@ else:
     raise ImproperlyConfigured(f"EMAIL_BACKEND {EMAIL_BACKEND_NAME!r} is not understood.")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+# Seconds one provider call may take (SMTP and anymail's HTTP APIs): well within the
+# outbox's margin before a sender's claim on its batch runs out.
+EMAIL_TIMEOUT = 30
+ANYMAIL_REQUESTS_TIMEOUT = EMAIL_TIMEOUT
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
     for key, value in os.environ.items()

@@ -4,6 +4,7 @@ Each message a provider accepts becomes one file in EMAIL_FILE_PATH, so a test c
 count exactly who got what, whichever process sent it.
 """
 
+import datetime
 import json
 import os
 import signal
@@ -70,3 +71,21 @@ class FlakyProviderBackend(FileBackend):
         type(self).calls += 1
         if type(self).calls <= type(self).failures:
             raise AnymailAPIError("Maximum sending rate exceeded. (Throttling, status 400)")
+
+
+class SlowClockBackend(FileBackend):
+    """A provider that takes `minutes` of the test's controllable clock per message."""
+
+    clock = None  # a time_machine traveller's coordinates
+    minutes = 9
+    claim_left: list[datetime.timedelta] = []  # of the sender's claim, at each message
+
+    def before_accepting(self, message) -> None:
+        from django.utils import timezone
+
+        from mentoring.outbox.models import Email
+
+        pk = int(message.extra_headers["Message-ID"].split(".")[0].removeprefix("<email-"))
+        claimed_until = Email.objects.get(pk=pk).claimed_until
+        type(self).claim_left.append(claimed_until - timezone.now())
+        type(self).clock.shift(datetime.timedelta(minutes=type(self).minutes))

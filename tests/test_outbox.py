@@ -236,3 +236,32 @@ def test_an_email_about_a_row_deleted_before_it_went_is_not_sent(mentor):
 
     assert mail.outbox == []
     assert set(Email.objects.values_list("state", flat=True)) == {EmailState.CANCELLED}
+
+
+def test_a_sender_about_to_lose_its_claim_hands_back_the_rest_of_its_batch(
+    settings, tmp_path, mentee
+):
+    from tests.email_backends import SlowClockBackend
+
+    settings.EMAIL_BACKEND = "tests.email_backends.SlowClockBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    with at(START) as clock:
+        SlowClockBackend.clock = clock
+        SlowClockBackend.claim_left = []
+        outbox.queue_email(
+            to=["a@example.nhs.uk", "b@example.nhs.uk", "c@example.nhs.uk"],
+            subject="Hello",
+            body="Hello",
+        )
+        # Each send takes 9 minutes: after one, the claim (10 minutes, less a margin of
+        # 2) is too short for the next, so the sender claims the rest again first.
+        assert outbox.send_owed() == 3
+
+    assert sorted(m["to"][0] for m in received(tmp_path)) == [
+        "a@example.nhs.uk",
+        "b@example.nhs.uk",
+        "c@example.nhs.uk",
+    ]
+    assert list(Email.objects.values_list("state", "attempts")) == [(EmailState.SENT, 1)] * 3
+    # Every message went while its sender's claim had the full lease left.
+    assert SlowClockBackend.claim_left == [outbox.CLAIM_LEASE] * 3

@@ -28,6 +28,9 @@ Attachment = tuple[str, str, str]  # file name, text content, MIME type
 # A sender that claimed an email and died is presumed dead after this long; the
 # sweeper then sends the email again. Far longer than one provider call.
 CLAIM_LEASE = datetime.timedelta(minutes=10)
+# A sender stops taking emails of its batch this long before its claim runs out:
+# more than one provider call can take (EMAIL_TIMEOUT).
+CLAIM_MARGIN = datetime.timedelta(minutes=2)
 # Tries before an email is marked failed, and the wait after the n-th failure:
 # 1, 2, 4 ... 64 minutes, about 4 hours in all.
 MAX_ATTEMPTS = 8
@@ -179,24 +182,32 @@ def _nudge(ids: list[int] | None) -> None:
 # --- Sending -----------------------------------------------------------------------
 
 
-def send_owed(*, ids: list[int] | None = None, limit: int | None = None) -> int:
+def send_owed(*, ids: list[int] | None = None) -> int:
     """Send owed emails (only `ids`, when given), batch by batch; returns how many went.
 
     Safe to run in any number of workers at once: each batch is claimed in one
     transaction (rows locked by another sender are skipped), so a row is sent by
-    one sender only.
+    one sender only. A sender whose claim is about to run out (a provider answering
+    very slowly) hands the rest of its batch back rather than race another sender.
     """
     sent = 0
-    done = 0
-    while limit is None or done < limit:
-        claimed = _claim(ids=ids, size=BATCH_SIZE)
-        if not claimed:
-            break
+    while claimed := _claim(ids=ids, size=BATCH_SIZE):
         contexts = context_json.load_many([email.context for email in claimed])
-        for email, context in zip(claimed, contexts, strict=True):
+        for index, (email, context) in enumerate(zip(claimed, contexts, strict=True)):
+            if timezone.now() >= email.claimed_until - CLAIM_MARGIN:
+                _release(claimed[index:])
+                break
             sent += _deliver(email, context)
-        done += len(claimed)
     return sent
+
+
+def _release(emails: list[Email]) -> None:
+    """Hand back claimed emails untried, to be claimed again at once."""
+    Email.objects.filter(
+        pk__in=[email.pk for email in emails],
+        claim=emails[0].claim,
+        state=EmailState.SENDING,
+    ).update(state=EmailState.QUEUED, claim="", claimed_until=None, attempts=F("attempts") - 1)
 
 
 def _claim(*, ids: list[int] | None, size: int) -> list[Email]:
