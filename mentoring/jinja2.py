@@ -1,5 +1,9 @@
 """Jinja2 for our pages, with NHS.UK components from nhsuk-frontend-jinja."""
 
+import sys
+from pathlib import Path
+
+import nhsuk_frontend_jinja
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
@@ -9,13 +13,92 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 from mentoring.form_rendering import component_for, error_summary_items, nhs_field_params
 from mentoring.formatting import long_date, scheme_markdown
 
+_FRONTEND_TEMPLATES = str(Path(nhsuk_frontend_jinja.__file__).resolve().parent)
+
+
+def _made_in_frontend_template() -> bool:
+    """Whether the nearest template on the stack is one of nhsuk-frontend-jinja's."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.endswith(".jinja") or filename == "<template>":
+            return filename.startswith(_FRONTEND_TEMPLATES)
+        frame = frame.f_back
+    return False
+
+
+class StrictUndefined(ChainableUndefined):
+    """Our templates fail on anything undefined; the NHS.UK macros keep their blanks.
+
+    A name a view never passed, or an attribute or key that does not exist, raises
+    when a template of ours uses it (a page must not say "Request #5 to  ()"), in
+    tests and in production alike: production renders what the tests render.
+    nhsuk-frontend-jinja's templates test for options that were not given
+    (`params.hint.text`, `htmlClasses`): an undefined made inside one of them stays
+    a quiet, chainable blank. `caller` is undefined in a macro not called with
+    `{% call %}`, on purpose.
+    """
+
+    __slots__ = ("_quiet",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._quiet = self._undefined_name == "caller" or _made_in_frontend_template()
+
+    def _check(self) -> None:
+        if not self._quiet:
+            self._fail_with_undefined_error()
+
+    def __getattr__(self, name: str):
+        if name[:2] == "__" and name[-2:] == "__":
+            raise AttributeError(name)
+        self._check()
+        return self
+
+    def __getitem__(self, name):
+        self._check()
+        return self
+
+    def __str__(self) -> str:
+        self._check()
+        return ""
+
+    def __html__(self) -> str:
+        return str(self)
+
+    def __bool__(self) -> bool:
+        self._check()
+        return False
+
+    def __iter__(self):
+        self._check()
+        return iter(())
+
+    def __len__(self) -> int:
+        self._check()
+        return 0
+
+    def __eq__(self, other) -> bool:
+        self._check()
+        return type(self) is type(other)
+
+    def __ne__(self, other) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return id(type(self))
+
+    def __contains__(self, item) -> bool:
+        self._check()
+        return False
+
 
 def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
 def environment(**options) -> Environment:
-    options["undefined"] = ChainableUndefined
+    options["undefined"] = StrictUndefined
     options["autoescape"] = True
     env = Environment(**options, extensions=["jinja2.ext.do"])  # noqa: S701 - autoescape is on
     env.loader = ChoiceLoader(

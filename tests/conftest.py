@@ -39,6 +39,18 @@ def _empty_static_root(tmp_path_factory):
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _strict_django_templates():
+    """Our Django templates (allauth pages, admin overrides, emails) fail on an invalid
+    variable; Jinja's are strict everywhere (mentoring/jinja2.py)."""
+    from django.conf import settings
+
+    from tests.template_checks import strict_templates
+
+    with override_settings(TEMPLATES=strict_templates(settings.TEMPLATES)):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _test_environment(settings, tmp_path):
     """Eager Celery, mail kept in memory, media in a temporary folder, an empty cache."""
