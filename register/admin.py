@@ -28,6 +28,8 @@ from register.models import (
 )
 from requests_app.models import OPEN_PARTNERSHIP_STATES, Partnership
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 class ReferenceDataAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active", "position"]
@@ -418,6 +420,11 @@ class MentorProfileAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.bulk_template_view),
                 name=f"{name}_bulk_template",
             ),
+            path(
+                "bulk-upload/template.xlsx",
+                self.admin_site.admin_view(self.bulk_template_xlsx_view),
+                name=f"{name}_bulk_template_xlsx",
+            ),
             *super().get_urls(),
         ]
 
@@ -516,4 +523,11 @@ class MentorProfileAdmin(admin.ModelAdmin):
         self._check_bulk_permission(request)
         response = HttpResponse(bulk_import.template_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="mentor-bios-template.csv"'
+        return response
+
+    @method_decorator(require_GET)
+    def bulk_template_xlsx_view(self, request: HttpRequest) -> HttpResponse:
+        self._check_bulk_permission(request)
+        response = HttpResponse(bulk_import.template_xlsx(), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="mentor-bios-template.xlsx"'
         return response

@@ -10,6 +10,9 @@ from register.models import MentorProfile
 from register.photos import ProcessedPhoto, process_photo
 
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
+BIOS_FILE_TYPES = (
+    ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
 
 
 class MentorProfileAdminForm(forms.ModelForm):
@@ -79,9 +82,12 @@ class MentorProfileAdminForm(forms.ModelForm):
 
 class BulkUploadForm(forms.Form):
     csv_file = forms.FileField(
-        label="Bios (CSV file)",
-        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
-        help_text="One bio a row, with the column names from the template in the first row.",
+        label="Bios (Excel workbook or CSV file)",
+        widget=forms.FileInput(attrs={"accept": BIOS_FILE_TYPES}),
+        help_text=(
+            "An Excel workbook (.xlsx) or a CSV file saved as 'CSV UTF-8': one bio a row, "
+            "with the column names from the template in the first row."
+        ),
     )
     photos_zip = forms.FileField(
         label="Photos (ZIP file)",
@@ -94,7 +100,7 @@ class BulkUploadForm(forms.Form):
         upload = self.cleaned_data["csv_file"]
         if upload.size > bulk_import.MAX_CSV_BYTES:
             raise ValidationError(
-                f"The CSV file is larger than {bulk_import.MAX_CSV_BYTES // 1_000_000} MB. "
+                f"The bios file is larger than {bulk_import.MAX_CSV_BYTES // 1_000_000} MB. "
                 "Split it into smaller files."
             )
         return upload

@@ -1,8 +1,16 @@
-"""Bulk upload of mentor bios: a CSV of bios and an optional ZIP of photos.
+"""Bulk upload of mentor bios: a CSV or Excel workbook of bios and an optional ZIP of photos.
+
+The bios file is recognised by its bytes (read_table): an Excel workbook (.xlsx,
+read with openpyxl, its first sheet), or CSV in UTF-8 (with or without a byte
+order mark) or in Windows text, which the dry run says it assumed. Anything else
+(UTF-16, an old .xls, Numbers, a PDF, another ZIP) gets one sentence saying how
+to save the spreadsheet. Each row goes through the mentor's own bio form, so a
+bio that imports is one its mentor can save: the form's limits are errors in
+their cells; what the form would still ask the mentor for is a note.
 
 Two steps, so the scheme team sees every problem before anything changes:
 
-1. `stage_upload` (the dry run) keeps the CSV in a private staging folder, runs
+1. `stage_upload` (the dry run) keeps the file in a private staging folder, runs
    every photo the CSV names through register.photos.process_photo and keeps
    only the processed copies (never the ZIP), then plans the import: row by
    row, what will be created or updated and every error, by row and column.
@@ -16,10 +24,12 @@ trust, virtual platforms) match on name, ignoring case. Row numbers are the
 spreadsheet's: the column names are row 1, the first bio is row 2.
 """
 
+import codecs
 import csv
 import datetime
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -33,6 +43,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import openpyxl
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -42,7 +53,12 @@ from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
+from register.fields import flags_to_list
+from register.forms import BIO_FIELDS, MentorBioForm
 from register.models import (
     Gender,
     Grade,
@@ -69,7 +85,7 @@ STAGING_MAX_AGE = datetime.timedelta(days=1)
 PHOTO_WORKERS = min(4, os.cpu_count() or 1)
 _SALT = "register.bulk_import.staged"
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
-CSV_NAME = "bios.csv"
+CSV_NAME = "bios.csv"  # the uploaded bios file as it came, CSV or workbook
 MANIFEST_NAME = "photos.json"
 
 # --- Columns -------------------------------------------------------------------------
@@ -294,6 +310,169 @@ def template_csv() -> str:
     return "\ufeff" + out.getvalue()
 
 
+def template_xlsx() -> bytes:
+    """The same columns as an Excel workbook: the bios sheet first, then what to write."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Bios"
+    sheet.append([column.name for column in COLUMNS])
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        sheet.column_dimensions[letter].width = max(14, len(column.name) + 2)
+        if column.name == "contact_phone":
+            # Text, so Excel keeps a phone number's leading 0.
+            sheet.column_dimensions[letter].number_format = "@"
+    guide = workbook.create_sheet("What to write")
+    guide.append(["Column", "Needed", "What to write"])
+    for column in COLUMNS:
+        guide.append([column.name, "Yes" if column.required else "No", column.help])
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    guide.column_dimensions["A"].width = 24
+    guide.column_dimensions["C"].width = 90
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# --- Reading the file ------------------------------------------------------------------
+
+# What we say about a file we cannot read, whatever it turns out to be (UTF-16
+# text, an old .xls, a Numbers or LibreOffice file, a PDF, a ZIP of something else).
+UNREADABLE = (
+    "Save the spreadsheet as 'CSV UTF-8' or as an Excel workbook (.xlsx) and upload it again."
+)
+WINDOWS_TEXT = (
+    "This file is not UTF-8, so we read it as Windows text (Excel's plain 'CSV' format). "
+    "Check that names with accents look right below; if not, save it as 'CSV UTF-8'."
+)
+FILE = "Bios file"  # where a problem with the file as a whole is reported
+MAX_COLUMNS = 100  # read from a workbook; the template has far fewer
+MAX_XLSX_UNPACKED = 60_000_000  # bytes of XML a workbook may unpack to
+_XLSX_ROWS_READ = MAX_ROWS * 2  # formatted empty rows may follow the bios
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and workbooks locked with a password
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# csv's limit on one cell (128 KB) is process-wide: raised to the file's own limit, so
+# a long cell reaches our checks, which name its row and column, instead of stopping
+# the reader with Python's wording and no row.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_BYTES + 1))
+
+
+class UnreadableFile(Exception):
+    """The file is not a CSV or workbook we can read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Table:
+    rows: list[list[str]]  # row 1 (the column names) first
+    warning: str = ""
+
+
+def read_table(data: bytes) -> Table:
+    """The cells of a CSV (UTF-8, or Windows text) or of an Excel workbook's first sheet.
+
+    Recognised by their bytes, not their file name. Raises UnreadableFile.
+    """
+    if data.startswith(b"PK\x03\x04"):
+        return Table(_read_xlsx(data))
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, _OLE2, b"%PDF")):
+        raise UnreadableFile(UNREADABLE)
+    if b"\x00" in data:  # UTF-16 without its mark, or any other binary file
+        raise UnreadableFile(UNREADABLE)
+    warning = ""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise UnreadableFile(UNREADABLE) from None
+        warning = WINDOWS_TEXT
+    if _CONTROL.search(text):
+        raise UnreadableFile(UNREADABLE)
+    return Table(_read_csv(text), warning)
+
+
+def _delimiter(text: str) -> str:
+    """Commas; or semicolons or tabs when the first line has those and no commas
+    (Excel's CSV where a comma is the decimal mark, or text copied from a sheet)."""
+    first_line = text.split("\n", 1)[0]
+    if "," in first_line:
+        return ","
+    return (
+        max((";", "\t"), key=first_line.count) if ";" in first_line or "\t" in first_line else ","
+    )
+
+
+def _read_csv(text: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) > MAX_ROWS + 1:
+                break
+    except csv.Error:
+        raise UnreadableFile(f"Row {len(rows) + 1} cannot be read as CSV. {UNREADABLE}") from None
+    return rows
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise UnreadableFile(UNREADABLE) from None
+    if "xl/workbook.xml" not in {member.filename for member in members}:
+        raise UnreadableFile(UNREADABLE)  # a ZIP, but not an Excel workbook
+    if sum(member.file_size for member in members) > MAX_XLSX_UNPACKED:
+        raise UnreadableFile("This workbook is too large. Split the bios into smaller files.")
+    try:
+        # defusedxml is installed, so openpyxl parses with it (no entity expansion).
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            rows = [
+                [_cell_text(value) for value in row]
+                for row in itertools.islice(
+                    sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), _XLSX_ROWS_READ
+                )
+            ]
+        finally:
+            workbook.close()
+    except Exception:
+        # A damaged workbook can fail anywhere inside openpyxl; it is still only a
+        # file we cannot read.
+        logger.info("Bulk upload: a workbook openpyxl cannot read", exc_info=True)
+        raise UnreadableFile(UNREADABLE) from None
+    if len(rows) == _XLSX_ROWS_READ:  # rows beyond those read are never dropped unseen
+        raise UnreadableFile(
+            f"The first sheet has more than {_XLSX_ROWS_READ} rows, counting empty rows "
+            f"that have formatting. Keep at most {MAX_ROWS} bios and delete the rows below them."
+        )
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _cell_text(value: Any) -> str:
+    """A workbook cell as it would read in a CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
 # --- Plans ---------------------------------------------------------------------------
 
 
@@ -306,7 +485,7 @@ class Action(StrEnum):
 @dataclass(frozen=True)
 class CellError:
     row: int  # spreadsheet row; 1 is the header row, 0 is the file as a whole
-    column: str  # a column name, or a file ("CSV file", "ZIP file")
+    column: str  # a column name, or a file (FILE, "ZIP file")
     message: str
 
     def __str__(self) -> str:
@@ -322,6 +501,7 @@ class RowPlan:
     action: Action = Action.CREATE
     changes: list[str] = field(default_factory=list)  # column names that change
     errors: list[CellError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # imported all the same
     instance: MentorProfile | None = None
     platforms: list[VirtualPlatform] | None = None  # None: the column is absent
     photo: dict | None = None  # the staged photo's manifest entry
@@ -365,15 +545,6 @@ def _normalise_header(header: str) -> str:
     return re.sub(r"[\s\-]+", "_", (header or "").strip().lower())
 
 
-def _decode(data: bytes) -> str | None:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
 def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPlan:
     """Read the CSV and decide, row by row, what would happen. Writes nothing.
 
@@ -381,24 +552,28 @@ def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPla
     "thumbnail": ...} or {"error": ...}); None when no ZIP was uploaded.
     """
     plan = ImportPlan()
-    text = _decode(csv_data)
-    if text is None:
-        plan.file_errors.append(
-            CellError(0, "CSV file", "We cannot read the characters. Save it as 'CSV UTF-8'.")
-        )
-        return plan
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        headers = next(reader, None)
-        if not headers or not any(h.strip() for h in headers):
-            plan.file_errors.append(
-                CellError(0, "CSV file", "The file is empty. Start from the template.")
-            )
-            return plan
-        rows = list(reader)
-    except csv.Error as error:
+        table = read_table(csv_data)
+    except UnreadableFile as problem:
+        plan.file_errors.append(CellError(0, FILE, str(problem)))
+        return plan
+    if table.warning:
+        plan.warnings.append(table.warning)
+    headers = table.rows[0] if table.rows else []
+    if not any(header.strip() for header in headers):
+        plan.file_errors.append(CellError(0, FILE, "The file is empty. Start from the template."))
+        return plan
+    rows = table.rows[1:]
+    if not any(_normalise_header(header) in COLUMNS_BY_NAME for header in headers):
+        # Not our columns at all (another spreadsheet, or text we misread): one
+        # sentence, not an "Unknown column" error for every header.
         plan.file_errors.append(
-            CellError(0, "CSV file", f"This is not a CSV file we can read ({error}).")
+            CellError(
+                1,
+                FILE,
+                "Row 1 has none of the template's column names: start from the template "
+                "and keep its first row.",
+            )
         )
         return plan
 
@@ -422,7 +597,7 @@ def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPla
             plan.file_errors.append(CellError(1, column.name, "This column is missing."))
     if len(rows) > MAX_ROWS:
         plan.file_errors.append(
-            CellError(0, "CSV file", f"There are more than {MAX_ROWS} rows. Split the file.")
+            CellError(0, FILE, f"There are more than {MAX_ROWS} rows. Split the file.")
         )
     if plan.file_errors:
         return plan
@@ -440,7 +615,7 @@ def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPla
         if any(values.values()):
             records.append((offset + 2, values))
     if not records:
-        plan.file_errors.append(CellError(0, "CSV file", "There are no bios in the file."))
+        plan.file_errors.append(CellError(0, FILE, "There are no bios in the file."))
         return plan
 
     lookups = Lookups.load()
@@ -453,6 +628,7 @@ def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPla
     }
     default_capacity = SchemeSettings.load().default_mentor_capacity
     first_row_of: dict[str, int] = {}
+    bio_form = _RowForm(MultiValueDict(), instance=MentorProfile())
     for row_number, values in records:
         plan.rows.append(
             _plan_row(
@@ -464,6 +640,7 @@ def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPla
                 photos=photos,
                 default_capacity=default_capacity,
                 first_row_of=first_row_of,
+                bio_form=bio_form,
             )
         )
     if photos:
@@ -483,6 +660,7 @@ def _plan_row(
     photos: dict[str, dict] | None,
     default_capacity: int,
     first_row_of: dict[str, int],
+    bio_form: "_RowForm",
 ) -> RowPlan:
     email = values.get("email", "")
     row = RowPlan(
@@ -553,6 +731,8 @@ def _plan_row(
             row.photo = entry
             row.changes.append("photo_file")
 
+    _check_with_bio_form(row, profile, present, error, bio_form)
+
     failed = {e.column for e in row.errors}
     exclude = (
         _NOT_FULL_CLEANED
@@ -562,14 +742,110 @@ def _plan_row(
     try:
         profile.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as problem:
-        for field_name, messages in problem.message_dict.items():
+        for field_name, problems in problem.error_dict.items():
             column = next((c.name for c in COLUMNS if c.field == field_name), field_name)
-            for message in messages:
-                error(column, message)
+            for one in problems:
+                error(column, _in_our_words(one))
 
     if row.action == Action.UPDATE and not row.changes:
         row.action = Action.UNCHANGED
     return row
+
+
+class _RowForm(MentorBioForm):
+    """The mentor's own bio form, checking one row's values.
+
+    The reference lists are matched by name before (Lookups, no query a row), so
+    their fields are left out here; the model is checked by the import itself,
+    without a query a row for the database's check constraints.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in _MATCHED_BY_NAME:
+            del self.fields[name]
+
+    def _post_clean(self) -> None:
+        pass
+
+    def check(self, data: MultiValueDict) -> dict[str, list[ValidationError]]:
+        """This form bound to another row's data: its errors, by field.
+
+        One form serves a whole plan: building a form (copying its fields and
+        their querysets) took nine tenths of a row's planning time.
+        """
+        self.data = data
+        self._errors = None  # cleaned again on the next read of self.errors
+        return self.errors.as_data()
+
+
+_MATCHED_BY_NAME = ("grade", "school", "trust", "virtual_platforms")
+_FLAG_CHOICES = {"available_days": Weekday.choices, "available_times": TimeOfDay.choices}
+
+
+def _bio_form_data(profile: MentorProfile) -> MultiValueDict:
+    """The bio as the mentor's form would post it: the row's cells over what is stored."""
+    data = MultiValueDict()
+    for name in BIO_FIELDS:
+        if name in _MATCHED_BY_NAME:
+            continue
+        value = getattr(profile, name)
+        if name in _FLAG_CHOICES:
+            data.setlist(name, [str(bit) for bit in flags_to_list(value, _FLAG_CHOICES[name])])
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = "" if value is None else str(value)
+    return data
+
+
+def _check_with_bio_form(
+    row: RowPlan,
+    profile: MentorProfile,
+    present: list[Column],
+    error: Callable[[str, str], None],
+    form: _RowForm,
+) -> None:
+    """Run the row through the mentor's bio form, so an imported bio is one they can save.
+
+    A value the form refuses (too long, not an email, not a choice) is an error
+    in its cell. What the form asks for that is still missing (why they became a
+    mentor, days, a way to meet) is a note: the bio is a draft the mentor can
+    complete, and their form asks them for it.
+    """
+    problems_by_field = form.check(_bio_form_data(profile))
+    if not problems_by_field:
+        return
+    already = {e.column for e in row.errors}
+    in_file = {column.name for column in present}
+    missing = []
+    for field_name, problems in problems_by_field.items():
+        for problem in problems:
+            if problem.code in (None, "required"):
+                missing.append(field_name)
+            elif field_name not in in_file:
+                # Stored before, and not in this file: the mentor's form will ask.
+                row.notes.append(f"The stored {field_name}: {_in_our_words(problem)}")
+            elif field_name not in already:
+                error(field_name, _in_our_words(problem))
+    if missing:
+        names = ", ".join(dict.fromkeys(missing))
+        row.notes.append(
+            f"Not complete yet: {names}. The mentor's bio form asks for these when they next "
+            "edit their bio."
+        )
+
+
+def _in_our_words(problem: ValidationError) -> str:
+    """A form's or a model's message about a cell, in the words of this page."""
+    params = problem.params or {}
+    if problem.code == "max_length" and "limit_value" in params:
+        return (
+            f"This cell has {params.get('show_value', 0):,} characters; it can have at most "
+            f"{params['limit_value']:,} (the same limit as the mentor's own bio form). Shorten it."
+        )
+    return " ".join(problem.messages)
 
 
 def _same_photo(stored_name: str, digest: str) -> bool:
@@ -725,10 +1001,9 @@ def stage_upload(*, csv_file, photos_zip=None) -> tuple[str, ImportPlan]:
 
 
 def _photo_names_in(csv_data: bytes) -> set[str]:
-    text = _decode(csv_data) or ""
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error:
+        rows = read_table(csv_data).rows
+    except UnreadableFile:
         return set()
     if not rows:
         return set()

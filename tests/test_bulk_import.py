@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 
+import openpyxl
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
@@ -29,6 +30,7 @@ from tests.factories import (
     TrustFactory,
     VirtualPlatformFactory,
 )
+from tests.test_mentor_self_service import bio_data
 
 UPLOAD_URL = "/admin/register/mentorprofile/bulk-upload/"
 CONFIRM_URL = "/admin/register/mentorprofile/bulk-upload/confirm/"
@@ -76,9 +78,11 @@ def bio(n: int = 1, **changes) -> dict:
     return row
 
 
-def csv_bytes(rows: list[dict], headers: list[str] | None = None) -> bytes:
+def csv_bytes(rows: list[dict], headers: list[str] | None = None, delimiter: str = ",") -> bytes:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=headers or list(rows[0]), extrasaction="ignore")
+    writer = csv.DictWriter(
+        out, fieldnames=headers or list(rows[0]), extrasaction="ignore", delimiter=delimiter
+    )
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode()
@@ -330,15 +334,15 @@ def test_day_names_are_checked_too(reference_lists):
 @pytest.mark.parametrize(
     ("csv_data", "where", "message"),
     [
-        (b"", "CSV file", "The file is empty"),
-        (b"email,first_name,last_name,grade,school,trust\r\n", "CSV file", "no bios"),
+        (b"", "Bios file", "The file is empty"),
+        (b"email,first_name,last_name,grade,school,trust\r\n", "Bios file", "no bios"),
         (b"email,first_name\r\nx@example.nhs.uk,X\r\n", "last_name", "This column is missing"),
         (
             b"email,first_name,last_name,grade,school,trust,intrests\r\n",
             "intrests",
             "Unknown column",
         ),
-        (b"\x81\x8d\x8f\x90\x9d", "CSV file", "Save it as 'CSV UTF-8'"),
+        (b"\x81\x8d\x8f\x90\x9d", "Bios file", bulk_import.UNREADABLE),
     ],
 )
 def test_a_file_that_is_not_a_usable_csv_is_refused_clearly(
@@ -432,9 +436,30 @@ def test_stale_dry_runs_are_cleared_away(reference_lists):
         bulk_import.plan_staged(token=token)
 
 
-def test_cancelling_a_dry_run_removes_its_files_at_once(admin_client_for_scheme, reference_lists):
-    response = dry_run(admin_client_for_scheme, csv_bytes([bio(1)]))
-    assert default_storage.listdir(bulk_import.STAGING_DIR)[0] != []
+def stored_files(folder: str = "") -> list[str]:
+    """Every file in the media storage, in every folder."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    found = [f"{folder}/{name}".lstrip("/") for name in files]
+    for name in folders:
+        found += stored_files(f"{folder}/{name}".lstrip("/"))
+    return found
+
+
+@pytest.mark.parametrize("as_workbook", [False, True], ids=["csv", "xlsx"])
+def test_cancelling_a_dry_run_removes_its_files_at_once(
+    admin_client_for_scheme, reference_lists, as_workbook
+):
+    """The bios file (names, emails, phones) and the processed photos: nothing stays."""
+    rows = [bio(1, photo_file="one.jpg", contact_phone="07700 900123")]
+    headers = [*bio(), "contact_phone"]
+    data = xlsx_bytes(rows, headers) if as_workbook else csv_bytes(rows, headers)
+    response = dry_run(admin_client_for_scheme, data, zip_bytes({"one.jpg": jpeg()}))
+    staged = stored_files()
+    assert len(staged) == 4, staged  # the bios file, the manifest, two sizes of the photo
+    assert all(name.startswith(f"{bulk_import.STAGING_DIR}/") for name in staged)
     assert 'value="Cancel"' in response.content.decode()
 
     cancelled = admin_client_for_scheme.post(
@@ -443,6 +468,7 @@ def test_cancelling_a_dry_run_removes_its_files_at_once(admin_client_for_scheme,
 
     assert cancelled.redirect_chain[-1][0] == UPLOAD_URL
     assert "Bulk upload cancelled: nothing was imported." in cancelled.content.decode()
+    assert stored_files() == []
     assert default_storage.listdir(bulk_import.STAGING_DIR) == ([], [])
     assert MentorProfile.objects.count() == 0
 
@@ -691,3 +717,316 @@ def test_the_daily_task_clears_stale_dry_runs(reference_lists):
         assert tasks.discard_stale_uploads.delay().get() == 1
     with pytest.raises(bulk_import.ImportRefused):
         bulk_import.plan_staged(token=token)
+
+
+# --- What scheme teams have: workbooks, other encodings, long cells ------------------------------
+
+UNREADABLE_LINE = (
+    "Bios file: Save the spreadsheet as 'CSV UTF-8' or as an Excel workbook (.xlsx) "
+    "and upload it again."
+)
+
+
+def xlsx_bytes(rows: list[dict], headers: list[str] | None = None) -> bytes:
+    """A workbook as Excel saves one: numbers, yes/no and blanks as typed cells."""
+    headers = headers or list(rows[0])
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        cells = []
+        for name in headers:
+            value = row.get(name, "")
+            if value == "":
+                value = None
+            elif name == "capacity":
+                value = int(value)
+            elif name == "meets_virtually":
+                value = value == "yes"
+            cells.append(value)
+        sheet.append(cells)
+    workbook.create_sheet("Notes").append(["not read: only the first sheet holds bios"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def imported_bios() -> list[dict]:
+    return [
+        {
+            **row,
+            "platforms": sorted(
+                MentorProfile.objects.get(pk=row["pk"]).virtual_platforms.values_list(
+                    "name", flat=True
+                )
+            ),
+        }
+        for row in MentorProfile.objects.order_by("email").values(
+            "pk",
+            "email",
+            "first_name",
+            "last_name",
+            "grade",
+            "school",
+            "trust",
+            "gender",
+            "pronouns",
+            "motivation",
+            "available_days",
+            "available_times",
+            "meets_virtually",
+            "meets_face_to_face",
+            "capacity",
+            "contact_phone",
+        )
+    ]
+
+
+def without_keys(bios: list[dict]) -> list[dict]:
+    return [{k: v for k, v in bio.items() if k != "pk"} for bio in bios]
+
+
+def test_an_excel_workbook_imports_the_same_as_the_csv(
+    admin_client_for_scheme, reference_lists, scheme_admin, django_capture_on_commit_callbacks
+):
+    rows = [bio(1, contact_phone="07700 900123"), bio(2, gender="", capacity="")]
+    headers = [*bio(), "contact_phone"]
+
+    response = admin_client_for_scheme.post(
+        UPLOAD_URL, {"csv_file": ContentFile(xlsx_bytes(rows, headers), name="bios.xlsx")}
+    )
+    plan = response.context["plan"]
+    assert plan.errors == []
+    assert [(r.row, r.email, r.action) for r in plan.rows] == [
+        (2, "bulk1@example.nhs.uk", "create"),
+        (3, "bulk2@example.nhs.uk", "create"),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(admin_client_for_scheme, response)
+    from_workbook = imported_bios()
+    MentorProfile.objects.all().delete()
+
+    token, csv_plan = stage(csv_bytes(rows, headers))
+    bulk_import.import_staged(token=token, by=scheme_admin)
+
+    assert [(r.row, r.email, r.action) for r in csv_plan.rows] == [
+        (r.row, r.email, r.action) for r in plan.rows
+    ]
+    assert without_keys(imported_bios()) == without_keys(from_workbook)
+    assert from_workbook[0]["capacity"] == 3
+    assert from_workbook[0]["platforms"] == ["Microsoft Teams", "Zoom"]
+
+
+def test_a_workbook_cell_typed_as_a_number_or_yes_no_reads_as_written(reference_lists):
+    _, plan = stage(xlsx_bytes([bio(1, capacity="4", meets_virtually="yes")]))
+
+    assert plan.is_valid, plan.errors
+    assert plan.rows[0].instance.capacity == 4
+    assert plan.rows[0].instance.meets_virtually is True
+
+
+def test_the_template_downloads_as_a_workbook_too_and_imports_once_a_row_is_added(
+    admin_client_for_scheme, reference_lists
+):
+    page = admin_client_for_scheme.get(UPLOAD_URL).content.decode()
+    assert 'href="/admin/register/mentorprofile/bulk-upload/template.xlsx"' in page
+    assert f'href="{TEMPLATE_URL}"' in page
+
+    response = admin_client_for_scheme.get(TEMPLATE_URL.replace(".csv", ".xlsx"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert 'filename="mentor-bios-template.xlsx"' in response["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = workbook.worksheets[0]
+    assert [cell.value for cell in sheet[1]] == [column.name for column in bulk_import.COLUMNS]
+    sheet.append([bio(1).get(column.name, "") or None for column in bulk_import.COLUMNS])
+    filled = io.BytesIO()
+    workbook.save(filled)
+
+    _, plan = stage(filled.getvalue())
+
+    assert plan.is_valid, plan.errors
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    return zip_bytes(files)
+
+
+SOME_BIOS = csv_bytes([bio(1), bio(2)]).decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(SOME_BIOS.encode("utf-16"), id="utf-16 with its byte order mark"),
+        pytest.param(SOME_BIOS.encode("utf-16-be"), id="utf-16 without a mark"),
+        pytest.param(
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, id="an old Excel .xls file"
+        ),
+        pytest.param(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", id="a PDF"),
+        pytest.param(zip_of({"Index/Document.iwa": b"\x00\x01"}), id="a Numbers file"),
+        pytest.param(zip_of({"content.xml": b"<office/>"}), id="a LibreOffice .ods file"),
+        pytest.param(zip_of({"bios.csv": SOME_BIOS.encode()}), id="a zipped CSV"),
+        pytest.param(b"PK\x03\x04 but cut short", id="a damaged ZIP"),
+        pytest.param(
+            zip_of({"xl/workbook.xml": b"<not a workbook", "[Content_Types].xml": b"<x/>"}),
+            id="a damaged workbook",
+        ),
+    ],
+)
+def test_a_file_we_cannot_read_gets_one_sentence_saying_how_to_save_it(
+    admin_client_for_scheme, reference_lists, data
+):
+    response = dry_run(admin_client_for_scheme, data)
+
+    assert response.status_code == 200
+    plan = response.context["plan"]
+    assert [str(error) for error in plan.errors] == [UNREADABLE_LINE]
+    html = " ".join(response.content.decode().split())
+    assert "There is 1 problem" in html
+    assert "Unknown column" not in html
+    assert UNREADABLE_LINE.replace("'", "&#x27;") in html
+    assert not response.context["signed"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(SOME_BIOS.encode("utf-8"), id="utf-8"),
+        pytest.param(SOME_BIOS.encode("utf-8-sig"), id="utf-8 with a byte order mark"),
+        pytest.param(csv_bytes([bio(1), bio(2)], delimiter=";"), id="semicolons between cells"),
+        pytest.param(csv_bytes([bio(1), bio(2)], delimiter="\t"), id="tabs between cells"),
+    ],
+)
+def test_utf8_csv_with_or_without_a_byte_order_mark_imports(reference_lists, data):
+    _, plan = stage(data)
+
+    assert plan.is_valid, plan.errors
+    assert plan.warnings == []
+    assert [row.email for row in plan.rows] == ["bulk1@example.nhs.uk", "bulk2@example.nhs.uk"]
+
+
+def test_excels_windows_csv_is_read_as_windows_text_and_the_page_says_so(
+    admin_client_for_scheme, reference_lists
+):
+    data = csv_bytes([bio(1, first_name="Zoë", last_name="Ó Briain")]).decode().encode("cp1252")
+
+    response = dry_run(admin_client_for_scheme, data)
+
+    plan = response.context["plan"]
+    assert plan.is_valid, plan.errors
+    assert plan.warnings == [bulk_import.WINDOWS_TEXT]
+    assert plan.rows[0].name == "Zoë Ó Briain"
+    assert "we read it as Windows text" in response.content.decode()
+
+
+def test_a_header_row_of_nothing_we_know_is_one_sentence_not_an_error_per_column(
+    reference_lists,
+):
+    _, plan = stage(b"Name,Hospital,Notes\r\nA,B,C\r\n")
+
+    assert [(e.row, e.column) for e in plan.errors] == [(1, "Bios file")]
+    assert "none of the template's column names" in plan.errors[0].message
+
+
+def test_a_long_text_cell_over_the_bio_forms_limit_names_its_row_and_column(reference_lists):
+    _, plan = stage(csv_bytes([bio(1, motivation="w" * 2000), bio(2, motivation="w" * 2001)]))
+
+    assert [str(error) for error in plan.errors] == [
+        "Row 3, column motivation: This cell has 2,001 characters; it can have at most 2,000 "
+        "(the same limit as the mentor's own bio form). Shorten it."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "too_long", "longest"),
+    [
+        ("first_name", "n" * 151, "n" * 150),
+        ("pronouns", "p" * 41, "p" * 40),
+        ("interests", "i" * 2001, "i" * 2000),
+        ("email", "e" * 243 + "@example.org", "e" * 242 + "@example.org"),
+        ("contact_phone", "0" * 41, "0" * 40),
+    ],
+)
+def test_every_length_the_bio_form_keeps_is_kept_by_the_import(
+    reference_lists, column, too_long, longest
+):
+    headers = [*bio(), "interests", "contact_phone"]
+    _, plan = stage(csv_bytes([bio(1, **{column: longest}), bio(2, **{column: too_long})], headers))
+
+    assert [(e.row, e.column) for e in plan.errors] == [(3, column)]
+    assert f"{len(too_long):,} characters" in plan.errors[0].message
+
+
+def test_a_huge_cell_names_its_row_and_column_in_our_words(reference_lists):
+    headers = [*bio(), "interests"]
+    _, plan = stage(csv_bytes([bio(1), bio(2, interests="x" * 200_000)], headers))
+
+    assert [(e.row, e.column) for e in plan.errors] == [(3, "interests")]
+    assert "200,000 characters" in plan.errors[0].message
+    assert "field limit" not in plan.errors[0].message
+
+
+def test_values_the_bio_form_refuses_are_errors_and_what_it_asks_for_is_a_note(
+    reference_lists,
+):
+    _, plan = stage(
+        csv_bytes(
+            [
+                bio(1, motivation="", available_days=""),
+                bio(2, meets_virtually="no", virtual_platforms=""),
+            ]
+        )
+    )
+
+    assert plan.is_valid, plan.errors
+    first, second = plan.rows
+    assert first.notes == [
+        "Not complete yet: motivation, available_days. The mentor's bio form asks for these "
+        "when they next edit their bio."
+    ]
+    assert second.notes == [
+        "Not complete yet: meets_face_to_face. The mentor's bio form asks for these when they "
+        "next edit their bio."
+    ]
+
+
+def test_a_mentor_whose_bio_was_imported_can_save_it_unchanged(
+    client, mentor, reference_lists, scheme_admin
+):
+    longest = {
+        name: name[0] * 2000
+        for name in (
+            "supportt_experience",
+            "time_away_experience",
+            "motivation",
+            "interests",
+            "availability_notes",
+        )
+    }
+    row = bio(
+        1,
+        email="MENTOR@example.nhs.uk",
+        first_name="F" * 150,
+        pronouns="p" * 40,
+        contact_phone="0" * 40,
+        contact_email="c" * 240 + "@example.org",
+        **longest,
+    )
+    _, one_more = stage(csv_bytes([{**row, "motivation": "m" * 2001}]))
+    assert [(e.row, e.column) for e in one_more.errors] == [(2, "motivation")]
+    token, plan = stage(csv_bytes([row]))
+    assert plan.is_valid, plan.errors
+    assert plan.rows[0].action == "update"
+    bulk_import.import_staged(token=token, by=scheme_admin)
+    profile = MentorProfile.objects.get(user=mentor)
+    assert profile.motivation == "m" * 2000
+    client.force_login(mentor)
+
+    response = client.post(reverse("my_bio_edit"), bio_data(profile), follow=True)
+
+    assert response.redirect_chain == [(reverse("my_bio_preview"), 302)]
+    assert "You did not change anything" in response.content.decode()
