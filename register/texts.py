@@ -1,9 +1,10 @@
 """Texts the scheme owns, editable in admin, with our default wording as fallback."""
 
+import re
 from dataclasses import dataclass
 
 from register import agreement_text, framework
-from requests_app.models import SchemeText
+from requests_app.models import SchemeSettings, SchemeText
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,10 @@ DEFAULT_TEXTS: dict[str, Text] = {
         body=(
             "1. Create an account and answer two short questions about your time out.\n"
             "2. Look through the register of peer mentors and choose someone who suits you.\n"
-            "3. Send them a request. They answer within 5 working days; if they cannot, you "
-            "choose again.\n"
-            "4. Agree how you will work together, then meet up to 4 times over 6 months."
+            "3. Send them a request. They answer within {answer_working_days} working days; "
+            "if they cannot, you choose again.\n"
+            "4. Agree how you will work together, then meet up to {sessions} times over "
+            "{months} months."
         ),
     ),
     "privacy": Text(
@@ -51,7 +53,8 @@ DEFAULT_TEXTS: dict[str, Text] = {
             "The scheme team does not see what is said in mentoring. Mentors' private notes "
             "are encrypted and destroyed when a partnership ends.\n\n"
             "## How long we keep it\n\n"
-            "Accounts that have not been used for 2 years are anonymised. You can download "
+            "Accounts that have not been used for {retention_months} months are anonymised. "
+            "You can download "
             "what we hold about you, or delete your account, at any time.\n\n"
             "## Contact\n\n"
             "Write to the scheme team with any question about your data."
@@ -89,7 +92,7 @@ DEFAULT_TEXTS: dict[str, Text] = {
         title="Contact the scheme team",
         body=(
             "For questions about the scheme, your account or your data, email the scheme "
-            "team. We aim to reply within 5 working days.\n\n"
+            "team. We reply as soon as we can.\n\n"
             "If you need to cancel a meeting, tell your mentor or mentee first, then let "
             "the scheme team know."
         ),
@@ -110,11 +113,37 @@ DEFAULT_TEXTS: dict[str, Text] = {
 PUBLIC_PAGES = ("privacy", "accessibility", "contact", "cookies")
 
 
+# Figures a text may name: "{sessions}" in a text reads the scheme settings' value, so
+# no text states a rule's figure that admins may change. SchemeText.body's help text
+# lists them for admins.
+PLACEHOLDERS = {
+    "answer_working_days": "response_working_days",
+    "reminder_working_days": "reminder_working_days_left",
+    "sessions": "sessions_per_partnership",
+    "months": "partnership_months",
+    "extension_sessions": "extension_sessions",
+    "notice_hours": "cancellation_notice_hours",
+    "retention_months": "data_retention_months",
+    "scheme_name": "scheme_name",
+}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill_placeholders(body: str, scheme: SchemeSettings) -> str:
+    """Put the scheme's figures in place of "{sessions}" and the like; any other
+    braces are left as the admin typed them."""
+
+    def figure(match: re.Match) -> str:
+        field = PLACEHOLDERS.get(match.group(1))
+        return str(getattr(scheme, field)) if field else match.group(0)
+
+    return _PLACEHOLDER.sub(figure, body)
+
+
 def get_scheme_text(slug: str) -> Text:
     stored = SchemeText.objects.filter(slug=slug).only("title", "body").first()
-    if stored is not None:
-        return Text(title=stored.title, body=stored.body)
-    return DEFAULT_TEXTS[slug]
+    text = stored or DEFAULT_TEXTS[slug]
+    return Text(title=text.title, body=fill_placeholders(text.body, SchemeSettings.load()))
 
 
 def ensure_default_texts() -> None:

@@ -15,7 +15,12 @@ from register.models import MentorProfile
 from requests_app import workflow
 from requests_app.access import get_request_for_mentee, get_request_for_mentor
 from requests_app.forms import AcceptForm, DeclineForm, SendRequestForm
-from requests_app.models import MentoringRequest, RequestState, WaitingListEntry
+from requests_app.models import (
+    MentoringRequest,
+    RequestState,
+    SchemeSettings,
+    WaitingListEntry,
+)
 from requests_app.working_days import annotate_working_days_left, working_days_left
 
 
@@ -69,7 +74,12 @@ def send_request(request: HttpRequest, mentor_id: int) -> HttpResponse:
     return render(
         request,
         "requests/send.jinja",
-        {"mentor": mentor, "form": form, "refusal": refusal},
+        {
+            "mentor": mentor,
+            "form": form,
+            "refusal": refusal,
+            "answer_days": SchemeSettings.load().response_working_days,
+        },
     )
 
 
