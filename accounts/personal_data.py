@@ -68,6 +68,7 @@ NOT_EXPORTED_MODELS = {
     # A mentor's private notes are encrypted and destroyed with the partnership:
     # nobody but the mentor reads them, and never outside the service.
     "requests_app.MentorNote": "private notes, encrypted, never exported",
+    "requests_app.NotesKey": "the key of a partnership's private notes, itself encrypted",
 }
 
 # The mentee's own words: cleared when they erase, and by the retention job.
@@ -489,6 +490,11 @@ def _erase(user: User, *, kind: str, now: datetime.datetime) -> None:
         if blockers:
             raise PersonalDataError(" ".join(blockers))
         _close_pending_requests(user, now)
+        # Ending each partnership shredded its notes already; any still here go with
+        # their data key, so no copy of them can be read afterwards.
+        workflow.shred_notes(
+            Q(partnership__mentee=user) | Q(partnership__mentor__user=user), now=now
+        )
         _forget_mentee_side(user)
         photo_names = _forget_mentor_side(user)
         _empty_the_user(user)

@@ -58,9 +58,11 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for local development).")
     SECRET_KEY = "local-development-only-not-secret"  # noqa: S105 - only with DEBUG
 
-# Mentors' private notes are encrypted with this Fernet key (several, comma-separated,
-# to rotate). Empty: a key derived from SECRET_KEY, so changing SECRET_KEY would make
-# old notes unreadable; set a key of its own in production.
+# Each partnership's private notes have a key of their own, stored encrypted (wrapped)
+# by this Fernet key (several, comma-separated, to rotate: the first wraps, every one
+# unwraps; manage.py rewrap_notes_keys moves every key to the first). Empty: a key
+# derived from SECRET_KEY, so changing SECRET_KEY would make old notes unreadable;
+# set a key of its own in production.
 NOTES_ENCRYPTION_KEY = env_str("NOTES_ENCRYPTION_KEY")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")

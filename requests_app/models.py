@@ -490,6 +490,34 @@ class MentorNote(models.Model):
         return f"Private note #{self.pk}"
 
 
+class NotesKey(models.Model):
+    """The data key of one partnership's private notes, stored wrapped by the settings key.
+
+    Made with the first note; overwritten with NULL when the partnership ends, which
+    leaves every copy of its notes unreadable (requests_app.notes says how far that
+    goes). The row stays, so the overwrite is an UPDATE of one small row.
+    """
+
+    partnership = models.OneToOneField(
+        Partnership, on_delete=models.CASCADE, primary_key=True, related_name="notes_key"
+    )
+    wrapped_key = models.BinaryField(null=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(wrapped_key__isnull=False, destroyed_at__isnull=True)
+                | Q(wrapped_key__isnull=True, destroyed_at__isnull=False),
+                name="notes_key_destroyed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notes key of partnership #{self.partnership_id}"
+
+
 class WaitingOutcome(models.TextChoices):
     """Why someone is no longer on a mentor's waiting list."""
 

@@ -41,6 +41,7 @@ from requests_app.models import (
     Feedback,
     Meeting,
     MeetingState,
+    NotesKey,
     Partnership,
     PartnershipState,
     SchemeSettings,
@@ -591,8 +592,14 @@ def partnership_notes(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         messages.success(request, "Note saved. Only you can read it.")
         return redirect(_url("partnership_notes", partnership.pk))
+    data_key = notes.unwrap(
+        NotesKey.objects.filter(partnership=partnership)
+        .values_list("wrapped_key", flat=True)
+        .first()
+    )
     entries = [
-        {"note": note, "text": notes.decrypt(note.ciphertext)} for note in partnership.notes.all()
+        {"note": note, "text": notes.decrypt(note.ciphertext, data_key)}
+        for note in partnership.notes.all()
     ]
     return render(
         request,

@@ -11,6 +11,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
+from cryptography.fernet import InvalidToken
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
@@ -51,6 +52,7 @@ from requests_app.models import (
     MeetingState,
     MentoringRequest,
     MentorNote,
+    NotesKey,
     Partnership,
     PartnershipState,
     RequestState,
@@ -1420,10 +1422,9 @@ def _close_partnerships(ids: list[int], *, state: str, now: datetime.datetime, a
 
 
 def destroy_notes(ids: list[int], *, state: str, now: datetime.datetime) -> int:
-    """Delete the private notes of ended partnerships, in the ending's transaction.
+    """Shred the private notes of ended partnerships, in the ending's transaction.
 
-    The rows are deleted, not emptied: no ciphertext stays behind. History
-    keeps only how many notes there were.
+    History keeps only how many notes there were. See shred_notes.
     """
     counts = dict(
         MentorNote.objects.filter(partnership_id__in=ids)
@@ -1431,9 +1432,9 @@ def destroy_notes(ids: list[int], *, state: str, now: datetime.datetime) -> int:
         .annotate(n=Count("pk"))
         .values_list("partnership_id", "n")
     )
+    shred_notes(Q(partnership_id__in=ids), now=now)
     if not counts:
         return 0
-    MentorNote.objects.filter(partnership_id__in=ids).delete()
     Transition.objects.bulk_create(
         Transition(
             partnership_id=pk,
@@ -1445,6 +1446,21 @@ def destroy_notes(ids: list[int], *, state: str, now: datetime.datetime) -> int:
         for pk, n in counts.items()
     )
     return sum(counts.values())
+
+
+def shred_notes(partnerships: Q, *, now: datetime.datetime) -> None:
+    """Delete these partnerships' notes and overwrite their data keys with NULL.
+
+    `partnerships` filters on the partnership, which both models point to. Run it
+    in the transaction that ends the partnership. The deleted rows can outlive the
+    delete (dead tuples, WAL, backups), but only as ciphertext under a data key
+    that no longer exists; the key row is overwritten rather than deleted
+    (requests_app.notes says what this protects and what it cannot).
+    """
+    MentorNote.objects.filter(partnerships).delete()
+    NotesKey.objects.filter(partnerships, wrapped_key__isnull=False).update(
+        wrapped_key=None, destroyed_at=now
+    )
 
 
 # --- Feedback ---------------------------------------------------------------------
@@ -1566,9 +1582,51 @@ def add_note(
             raise WorkflowError("Only the mentor keeps notes.")
         if partnership.state not in OPEN_PARTNERSHIP_STATES:
             raise WorkflowError(_ENDED + " Its notes have been destroyed.")
-        return MentorNote.objects.create(
-            partnership=partnership, ciphertext=notes.encrypt(text), created_at=now
+        # The partnership row is locked, so one data key is made, with the first note.
+        key, _ = NotesKey.objects.get_or_create(
+            partnership=partnership,
+            defaults={"wrapped_key": notes.new_wrapped_key(), "created_at": now},
         )
+        data_key = notes.unwrap(key.wrapped_key)
+        if data_key is None:
+            raise WorkflowError(
+                "Notes cannot be saved: the key that protects them cannot be read. "
+                "Please tell the scheme team."
+            )
+        return MentorNote.objects.create(
+            partnership=partnership, ciphertext=notes.encrypt(text, data_key), created_at=now
+        )
+
+
+def rewrap_notes_keys(*, batch_size: int = 500) -> tuple[int, int]:
+    """Wrap every live notes data key again under the first settings key.
+
+    For key rotation: put the new key first in NOTES_ENCRYPTION_KEY, keep the old
+    one after it, run this, then remove the old one. Each row is written only if
+    its key has not been destroyed meanwhile (a partnership ending at the same
+    moment keeps its NULL). Returns (rewrapped, unreadable): a key that no
+    configured key unwraps is left as it is and counted.
+    """
+    rewrapped = unreadable = 0
+    last_pk = 0
+    while True:
+        batch = list(
+            NotesKey.objects.filter(pk__gt=last_pk, wrapped_key__isnull=False)
+            .order_by("pk")
+            .values_list("pk", "wrapped_key")[:batch_size]
+        )
+        if not batch:
+            return rewrapped, unreadable
+        for pk, wrapped_key in batch:
+            try:
+                new = notes.rewrap(wrapped_key)
+            except InvalidToken:
+                unreadable += 1
+                continue
+            rewrapped += NotesKey.objects.filter(pk=pk, wrapped_key__isnull=False).update(
+                wrapped_key=new
+            )
+        last_pk = batch[-1][0]
 
 
 def delete_note(*, note_id: int, mentor_user) -> None:

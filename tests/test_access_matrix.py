@@ -54,7 +54,7 @@ from requests_app.models import (
     SchemeSettings,
     WaitingListEntry,
 )
-from requests_app.workflow import decision_link
+from requests_app.workflow import add_note, decision_link
 from tests.factories import (
     MeetingFactory,
     MentoringRequestFactory,
@@ -146,14 +146,6 @@ class World:
         return None
 
 
-def _encrypted(text: str) -> bytes:
-    try:
-        from requests_app.notes import encrypt
-    except ImportError:  # before notes were encrypted by the app
-        return text.encode()
-    return encrypt(text)
-
-
 def build_world(users: dict[str, object]) -> World:
     """Every kind of object, each owned by some personas and not by others.
 
@@ -183,7 +175,7 @@ def build_world(users: dict[str, object]) -> World:
     declined = MentoringRequestFactory(
         mentee=other_mentee, mentor=other_mentor, state=RequestState.REJECTED
     )
-    note = MentorNote.objects.create(partnership=partnership, ciphertext=_encrypted("Tired today"))
+    note = add_note(partnership_id=partnership.pk, mentor_user=users["mentor"], text="Tired today")
     extension = ExtensionRequest.objects.create(
         partnership=partnership, requested_by=mentee, reason="More sessions, please"
     )

@@ -1,6 +1,7 @@
 """Feedback surveys at mid-point and end, their reminder, and mentors' private notes."""
 
 import datetime
+import io
 import json
 from unittest import mock
 
@@ -8,6 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.apps import apps
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.personal_data import collect_user_data
@@ -15,6 +17,7 @@ from requests_app import notes, tasks, workflow
 from requests_app.models import (
     Feedback,
     MentorNote,
+    NotesKey,
     PartnershipState,
     SchemeSettings,
     Transition,
@@ -273,7 +276,8 @@ def test_a_note_is_stored_encrypted_and_read_back(active, mentor):
     stored = bytes(MentorNote.objects.get(pk=note.pk).ciphertext)
     assert b"Finds nights hard" not in stored
     assert stored.startswith(b"gAAAAA")  # a Fernet token
-    assert notes.decrypt(stored) == "Finds nights hard"
+    data_key = notes.unwrap(NotesKey.objects.get(partnership=active).wrapped_key)
+    assert notes.decrypt(stored, data_key) == "Finds nights hard"
     assert not Transition.objects.filter(reason__icontains="nights").exists()
 
 
@@ -285,29 +289,44 @@ def test_only_the_mentor_keeps_notes(active, mentee, other_mentor):
     assert not MentorNote.objects.exists()
 
 
-def test_notes_use_the_configured_key_and_old_keys_still_read(settings, active, mentor):
+def test_notes_keys_are_wrapped_by_the_configured_key_and_rotate(settings, client, active, mentor):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.NOTES_ENCRYPTION_KEY = old
     note = workflow.add_note(partnership_id=active.pk, mentor_user=mentor, text="Rota worries")
-    assert Fernet(old).decrypt(bytes(note.ciphertext)) == b"Rota worries"
+    wrapped = bytes(NotesKey.objects.get(partnership=active).wrapped_key)
+    data_key = Fernet(old).decrypt(wrapped)  # the partnership's key, wrapped by the setting's
+    assert Fernet(data_key).decrypt(bytes(note.ciphertext)) == b"Rota worries"
+    url = reverse("requests:partnership_notes", args=[active.pk])
+    client.force_login(mentor)
 
+    settings.NOTES_ENCRYPTION_KEY = new  # the old key dropped too soon: nothing reads
+    assert b"This note cannot be read" in client.get(url).content
     settings.NOTES_ENCRYPTION_KEY = f"{new},{old}"  # rotated: new first, old still reads
-    assert notes.decrypt(note.ciphertext) == "Rota worries"
-    assert Fernet(new).decrypt(notes.encrypt("x")) == b"x"
+    assert b"Rota worries" in client.get(url).content
 
-    settings.NOTES_ENCRYPTION_KEY = new
-    assert notes.decrypt(note.ciphertext) is None
+    out = io.StringIO()
+    call_command("rewrap_notes_keys", stdout=out)
+
+    assert "Wrapped 1 notes key(s)" in out.getvalue()
+    rewrapped = bytes(NotesKey.objects.get(partnership=active).wrapped_key)
+    assert Fernet(new).decrypt(rewrapped) == data_key  # the same data key, under the new key
+    assert bytes(MentorNote.objects.get(pk=note.pk).ciphertext) == bytes(note.ciphertext)
+    settings.NOTES_ENCRYPTION_KEY = new  # the old key retired
+    assert b"Rota worries" in client.get(url).content
+    workflow.add_note(partnership_id=active.pk, mentor_user=mentor, text="After rotation")
+    assert b"After rotation" in client.get(url).content
 
 
 def test_without_the_setting_the_key_is_derived_from_the_secret_key(settings):
     if hasattr(settings, "NOTES_ENCRYPTION_KEY"):
         del settings.NOTES_ENCRYPTION_KEY
 
-    token = notes.encrypt("x")
+    wrapped = notes.new_wrapped_key()
 
-    assert Fernet(notes.development_key(settings.SECRET_KEY)).decrypt(token) == b"x"
+    assert notes.unwrap(wrapped) is not None
+    Fernet(Fernet(notes.development_key(settings.SECRET_KEY)).decrypt(wrapped))  # a Fernet key
     settings.SECRET_KEY = "another-secret-key-for-another-installation-0123456789"
-    assert notes.decrypt(token) is None
+    assert notes.unwrap(wrapped) is None
 
 
 def test_notes_page_is_the_mentors_alone(client, active, mentee, mentor, other_mentor):

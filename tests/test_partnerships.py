@@ -857,7 +857,8 @@ def test_admin_shows_dates_counts_and_states_but_nothing_said(
         partnership_id=active.pk, mentor_user=mentor, text="Worried about rota"
     )
     ciphertext = bytes(note.ciphertext).decode()
-    assert notes.decrypt(note.ciphertext) == "Worried about rota"
+    data_key = notes.unwrap(active.notes_key.wrapped_key)
+    assert notes.decrypt(note.ciphertext, data_key) == "Worried about rota"
     client.force_login(scheme_admin)
 
     pages = [
