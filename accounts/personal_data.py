@@ -2,25 +2,32 @@
 
 Erasing keeps the scheme's figures: requests, partnerships and meetings stay
 as rows with their dates and states, but nothing in them points to a person
-any more and the mentee's free text is gone. The user row itself is kept as
-an empty shell (no email, name, password or roles) because requests and
-partnerships must point to some user; the shell identifies nobody. Pending
-requests are closed through requests_app.workflow, so the other side is told.
+any more and every text they wrote, were shown or are named in is gone (the
+one list of those texts is accounts.personal_text, which the export, erasure
+and retention all read). The user row itself is kept as an empty shell (no
+email, name, password or roles) because requests and partnerships must point
+to some user; the shell identifies nobody. Pending requests are closed through
+requests_app.workflow, so the other side is told. The admin log and the email
+outbox are cleared of the person too.
 
 DataEvent rows record who exported or erased, and when, never the data.
 """
 
 import datetime
+import functools
 import io
 import json
 import logging
-import uuid
+import operator
+import re
 import zipfile
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -28,14 +35,15 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts import personal_text
 from accounts.models import DataEvent, MenteeProfile, User
+from accounts.personal_text import ERASED_EMAIL_DOMAIN, texts_for
+from mentoring.outbox import services as outbox
 from register.models import MentorProfile, MentorStatus
 from requests_app import workflow
 from requests_app.models import (
     DeclineReason,
-    ExtensionRequest,
     Feedback,
-    Meeting,
     MentoringRequest,
     Partnership,
     SchemeSettings,
@@ -44,8 +52,6 @@ from requests_app.models import (
 
 logger = logging.getLogger(__name__)
 
-# An erased account's email ends with this; it marks the shell so no job touches it twice.
-ERASED_EMAIL_DOMAIN = "erased.invalid"
 EXPORT_JSON_NAME = "your-data.json"
 
 # Models that hold something about a person, and what the export does with each.
@@ -69,12 +75,6 @@ NOT_EXPORTED_MODELS = {
     # nobody but the mentor reads them, and never outside the service.
     "requests_app.MentorNote": "private notes, encrypted, never exported",
     "requests_app.NotesKey": "the key of a partnership's private notes, itself encrypted",
-}
-
-# The mentee's own words: cleared when they erase, and by the retention job.
-MENTEE_FREE_TEXT = {
-    "request": ("message", "response_message"),
-    "partnership": ("end_note",),
 }
 
 MENTOR_LEFT_MESSAGE = (
@@ -126,24 +126,26 @@ def _history(rows) -> list[dict]:
     return [{"from": t.from_state, "to": t.to_state, "at": t.at} for t in rows]
 
 
-def _request_as_mentee(r: MentoringRequest) -> dict:
+# Each row's texts come from accounts.personal_text (texts_for): the ones the
+# person wrote or was shown, never the other side's own words (a mentor's
+# download holds no mentee's message).
+
+
+def _request_as_mentee(r: MentoringRequest, user: User) -> dict:
     return {
         "mentor": _mentor_name(r.mentor),
         "state": r.state,
-        "your_message": r.message,
         "preferred_mode": r.preferred_mode,
         "sent_at": r.created_at,
         "answer_due_by": r.response_deadline,
         "answered_at": r.answered_at,
         "decline_reason": r.decline_reason,
-        "note_from_the_mentor": r.response_message,
+        **texts_for(r, user.pk),
         "history": _history(r.history.all()),
     }
 
 
-def _request_as_mentor(r: MentoringRequest) -> dict:
-    # The mentee's own message is theirs, not the mentor's: only the facts and
-    # what the mentor wrote.
+def _request_as_mentor(r: MentoringRequest, user: User) -> dict:
     return {
         "mentee": _name(r.mentee) if not is_erased(r.mentee) else "",
         "state": r.state,
@@ -151,7 +153,7 @@ def _request_as_mentor(r: MentoringRequest) -> dict:
         "answer_due_by": r.response_deadline,
         "answered_at": r.answered_at,
         "decline_reason": r.decline_reason,
-        "your_note": r.response_message,
+        **texts_for(r, user.pk),
         "history": _history(r.history.all()),
     }
 
@@ -168,13 +170,11 @@ def _partnership(p: Partnership, user: User) -> dict:
         "mentee_confirmed_agreement_at": p.mentee_confirmed_at,
         "mentor_confirmed_agreement_at": p.mentor_confirmed_at,
         "usual_length_minutes": p.usual_length_minutes,
-        "frequency": p.frequency,
         "usual_mode": p.usual_mode,
-        "contact_boundaries": p.contact_boundaries,
         "ended_at": p.ended_at,
         "ended_by_you": ended_by_you,
         "end_reason": p.end_reason,
-        "your_end_note": p.end_note if ended_by_you else "",
+        **texts_for(p, user.pk),
         "meetings": [
             {
                 "starts_at": m.starts_at,
@@ -185,9 +185,7 @@ def _partnership(p: Partnership, user: User) -> dict:
                 "held_at": m.held_at,
                 "cancelled_at": m.cancelled_at,
                 "cancelled_late": m.cancelled_late,
-                "your_cancellation_reason": (
-                    m.cancellation_reason if m.cancelled_by_id == user.pk else ""
-                ),
+                **texts_for(m, user.pk),
             }
             for m in p.meetings.all()
         ],
@@ -197,7 +195,7 @@ def _partnership(p: Partnership, user: User) -> dict:
                 "state": e.state,
                 "decided_at": e.decided_at,
                 "sessions_added": e.sessions_added,
-                "your_reason": e.reason if e.requested_by_id == user.pk else "",
+                **texts_for(e, user.pk),
             }
             for e in p.extension_requests.all()
         ],
@@ -216,7 +214,7 @@ def _mentee_profile(user: User) -> dict | None:
         "grade": _name(profile.grade),
         "school": _name(profile.school),
         "trust": _name(profile.trust),
-        "pronouns": profile.pronouns,
+        **texts_for(profile, user.pk),
         "agreed_to_privacy_notice_at": profile.privacy_consent_at,
         "created_at": profile.created_at,
         "updated_at": profile.updated_at,
@@ -235,7 +233,7 @@ MENTOR_EXPORT_SKIPS = {
 }
 
 
-def _mentor_profile(profile: MentorProfile | None) -> dict | None:
+def _mentor_profile(profile: MentorProfile | None, user: User) -> dict | None:
     if profile is None:
         return None
     data = {}
@@ -244,6 +242,7 @@ def _mentor_profile(profile: MentorProfile | None) -> dict | None:
             continue
         value = getattr(profile, field.name)
         data[field.name] = str(value) if field.is_relation else value
+    data |= texts_for(profile, user.pk)
     data["available_days"] = profile.available_days
     data["virtual_platforms"] = [p.name for p in profile.virtual_platforms.all()]
     data["photo_files"] = [f"photos/{name}" for name, field in _photo_fields(profile) if field]
@@ -285,9 +284,7 @@ def collect_user_data(user: User) -> dict:
         ),
         "exported_at": timezone.now(),
         "account": {
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
+            **texts_for(user, user.pk),
             "joined_at": user.date_joined,
             "last_logged_in_at": user.last_login,
             "email_addresses": [
@@ -299,9 +296,9 @@ def collect_user_data(user: User) -> dict:
             ),
         },
         "mentee_profile": _mentee_profile(user),
-        "mentor_profile": _mentor_profile(profile),
-        "requests_you_sent": [_request_as_mentee(r) for r in sent],
-        "requests_you_received": [_request_as_mentor(r) for r in received],
+        "mentor_profile": _mentor_profile(profile, user),
+        "requests_you_sent": [_request_as_mentee(r, user) for r in sent],
+        "requests_you_received": [_request_as_mentor(r, user) for r in received],
         "partnerships": [_partnership(p, user) for p in partnerships],
         "feedback_you_gave": [
             {
@@ -312,7 +309,7 @@ def collect_user_data(user: User) -> dict:
                 "overall": f.rating_overall,
                 "felt_heard": f.rating_felt_heard,
                 "would_recommend": f.rating_would_recommend,
-                "comment": f.comment,
+                **texts_for(f, user.pk),
             }
             for f in Feedback.objects.filter(respondent=user).order_by("requested_at")
         ],
@@ -405,12 +402,8 @@ def _close_pending_requests(user: User, now: datetime.datetime) -> None:
 
 
 def _forget_mentee_side(user: User) -> None:
-    """Keep requests, partnerships and meetings with their dates and states; drop the words."""
-    MentoringRequest.objects.filter(mentee=user).update(message="", response_message="")
-    partnerships = Partnership.objects.filter(mentee=user)
-    partnerships.update(contact_boundaries="", end_note="", frequency="")
-    Meeting.objects.filter(partnership__in=partnerships).update(cancellation_reason="")
-    ExtensionRequest.objects.filter(partnership__in=partnerships).update(reason="")
+    """Requests, partnerships and meetings stay with their dates and states (their
+    words went with personal_text.erase_texts); the waiting places and profile go."""
     WaitingListEntry.objects.filter(mentee=user).delete()
     MenteeProfile.objects.filter(user=user).delete()
 
@@ -421,35 +414,21 @@ def _forget_mentor_side(user: User) -> list[str]:
     if profile is None:
         return []
     photo_names = [f.name for _, f in _photo_fields(profile) if f]
-    # What the mentor wrote to mentees stays: it is part of the mentee's own record.
     notes = mentor_note_model()
     if notes is not None:
         notes.objects.filter(partnership__mentor=profile).delete()
-    # The row stays (requests and partnerships point to it), with nothing personal in it.
+    # The row stays (requests and partnerships point to it), with nothing personal in
+    # it: its names and texts went with personal_text.erase_texts, the rest goes here.
     profile.virtual_platforms.clear()
     MentorProfile.objects.filter(pk=profile.pk).update(
         user=None,
         status=MentorStatus.RETIRED,
-        first_name="Former",
-        last_name="mentor",
-        email=f"mentor-{profile.pk}-{uuid.uuid4().hex[:8]}@{ERASED_EMAIL_DOMAIN}",
-        gender="",
-        pronouns="",
         photo="",
         photo_thumbnail="",
-        supportt_experience="",
-        time_away_experience="",
-        motivation="",
-        interests="",
         available_days=0,
         available_times=0,
-        availability_notes="",
         meets_face_to_face=False,
-        face_to_face_location="",
         meets_virtually=False,
-        contact_email="",
-        contact_phone="",
-        contact_notes="",
         is_paused=True,
         register_consent_at=None,
         framework_confirmed_at=None,
@@ -460,13 +439,11 @@ def _forget_mentor_side(user: User) -> list[str]:
 
 
 def _empty_the_user(user: User) -> None:
-    Feedback.objects.filter(respondent=user).update(respondent=None, comment="")
+    Feedback.objects.filter(respondent=user).update(respondent=None)
     EmailAddress.objects.filter(user=user).delete()
     user.authenticator_set.all().delete()
     DataEvent.objects.filter(user=user).update(user=None)
-    user.email = f"{uuid.uuid4().hex}@{ERASED_EMAIL_DOMAIN}"
-    user.first_name = ""
-    user.last_name = ""
+    user.refresh_from_db()  # its email and names were emptied with the texts
     user.is_active = False
     user.is_staff = False
     user.is_superuser = False
@@ -475,6 +452,106 @@ def _empty_the_user(user: User) -> None:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """What identifies a person being erased, read before anything is changed."""
+
+    addresses: frozenset[str]
+    full_names: frozenset[str]
+    name_parts: frozenset[str]
+    texts: tuple[str, ...]  # what they wrote in their own words
+    account_objects: frozenset[tuple[int, str]]  # (content type, id) of their account rows
+
+    @property
+    def phrases(self) -> list[str]:
+        """Strings that name them wherever they appear (longest first)."""
+        return sorted(
+            {p for p in self.addresses | self.full_names if len(p) >= 3}, key=len, reverse=True
+        )
+
+
+# Copies of what someone wrote are looked for only when long enough to be theirs:
+# a short reason ("Ill") would match other people's emails.
+MIN_TEXT_TO_LOOK_FOR = 12
+
+
+def _identity(user: User) -> _Identity:
+    addresses = {user.email}
+    addresses |= set(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
+    full_names = {user.get_full_name()}
+    parts = {user.first_name, user.last_name}
+    objects = {(ContentType.objects.get_for_model(User).pk, str(user.pk))}
+    for model in (MenteeProfile, MentorProfile):
+        for pk in model.objects.filter(user=user).values_list("pk", flat=True):
+            objects.add((ContentType.objects.get_for_model(model).pk, str(pk)))
+    profile = MentorProfile.objects.filter(user=user).first()
+    if profile is not None:
+        addresses |= {profile.email, profile.contact_email}
+        full_names.add(profile.full_name)
+        parts |= {profile.first_name, profile.last_name}
+    texts = {
+        text.strip()
+        for text in personal_text.texts_written_by(user.pk)
+        if len(text.strip()) >= MIN_TEXT_TO_LOOK_FOR
+    }
+    return _Identity(
+        addresses=frozenset(a.strip() for a in addresses if a.strip()),
+        full_names=frozenset(n.strip() for n in full_names if n.strip()),
+        name_parts=frozenset(p.strip() for p in parts if len(p.strip()) >= 2),
+        texts=tuple(sorted(texts)),
+        account_objects=frozenset(objects),
+    )
+
+
+ERASED_LABEL = "Erased account"
+
+
+def _redactor(phrases: list[str], words: frozenset[str] = frozenset()) -> re.Pattern:
+    """Matches the phrases anywhere (as typed and as escaped inside JSON) and the words
+    whole, whatever the case."""
+    variants = {v for p in phrases for v in (p, json.dumps(p)[1:-1])}
+    variants |= {v for w in words for v in (w, json.dumps(w)[1:-1])}
+    alternatives = [re.escape(v) for v in sorted(variants - set(words), key=len, reverse=True)]
+    alternatives += [rf"\b{re.escape(w)}\b" for w in sorted(words, key=len, reverse=True)]
+    return re.compile("|".join(alternatives) or r"(?!)", re.IGNORECASE)
+
+
+def _erase_from_admin_log(found: _Identity) -> int:
+    """Django's admin log ("Recent actions", each object's history) forgets the person.
+
+    Entries about their account, mentee profile or bio read "Erased account"; any
+    other entry naming them (a request "to" them, a partnership) has their name
+    or address replaced. Who did what and when stays.
+    """
+    about_them = functools.reduce(
+        operator.or_,
+        (Q(content_type_id=ct, object_id=pk) for ct, pk in found.account_objects),
+    )
+    naming = Q(pk__in=[])
+    for phrase in found.phrases:
+        naming |= Q(object_repr__icontains=phrase) | Q(change_message__icontains=phrase)
+    anywhere = _redactor(found.phrases)
+    in_their_own = _redactor(found.phrases, found.name_parts)
+    entries = list(LogEntry.objects.filter(about_them | naming))
+    for entry in entries:
+        if (entry.content_type_id, entry.object_id) in found.account_objects:
+            entry.object_repr = ERASED_LABEL
+            entry.change_message = in_their_own.sub(ERASED_LABEL, entry.change_message)
+        else:
+            entry.object_repr = anywhere.sub(ERASED_LABEL, entry.object_repr)[:200]
+            entry.change_message = anywhere.sub(ERASED_LABEL, entry.change_message)
+    LogEntry.objects.bulk_update(entries, ["object_repr", "change_message"])
+    return len(entries)
+
+
+def _erase_from_outbox(found: _Identity, now: datetime.datetime) -> int:
+    return outbox.forget(
+        addresses=sorted(found.addresses),
+        mentions=found.phrases + list(found.texts),
+        now=now,
+    )
 
 
 def _erase(user: User, *, kind: str, now: datetime.datetime) -> None:
@@ -489,6 +566,12 @@ def _erase(user: User, *, kind: str, now: datetime.datetime) -> None:
         blockers = erase_blockers(user)
         if blockers:
             raise PersonalDataError(" ".join(blockers))
+        found = _identity(user)
+        _erase_from_admin_log(found)
+        _erase_from_outbox(found, now)
+        # Their words and names go before their pending requests are closed, so the
+        # emails that tell the other side cannot name them.
+        personal_text.erase_texts(user.pk)
         _close_pending_requests(user, now)
         # Ending each partnership shredded its notes already; any still here go with
         # their data key, so no copy of them can be read afterwards.
@@ -526,17 +609,10 @@ def inactive_accounts(now: datetime.datetime):
 
 
 def clear_old_free_text(now: datetime.datetime) -> int:
-    """Delete mentee free text older than the retention period; set-based and idempotent."""
-    cutoff = retention_cutoff(now)
-    cleared = (
-        MentoringRequest.objects.filter(created_at__lt=cutoff)
-        .exclude(message="", response_message="")
-        .update(message="", response_message="")
-    )
-    cleared += (
-        Partnership.objects.filter(ended_at__lt=cutoff).exclude(end_note="").update(end_note="")
-    )
-    return cleared
+    """Empty every kind of text in accounts.personal_text older than the retention
+    period (each counted from its own date); set-based and idempotent. Returns how
+    many fields were emptied."""
+    return personal_text.clear_old_texts(retention_cutoff(now))
 
 
 def anonymise_inactive_accounts(now: datetime.datetime | None = None) -> RetentionResult:

@@ -99,7 +99,7 @@ def test_mentee_export_holds_their_account_profile_requests_and_partnerships(men
     ]
     assert data["mentee_profile"]["grade"] == "ST4"
     [sent] = data["requests_you_sent"]
-    assert sent["your_message"] == "Coming back after a year of illness"
+    assert sent["message"] == "Coming back after a year of illness"
     assert sent["state"] == "accepted"
     [kept] = data["partnerships"]
     assert kept["state"] == "active"
@@ -132,7 +132,7 @@ def test_mentor_export_leaves_out_what_mentees_wrote(mentor, partnership):
     data, _ = unzip(export_user_data(mentor))
 
     [received] = data["requests_you_received"]
-    assert received["your_note"] == "Happy to help"
+    assert received["response_message"] == "Happy to help"
     assert "Coming back after a year of illness" not in json.dumps(data)
 
 

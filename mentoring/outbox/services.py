@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import CharField, DateTimeField, Expression, F, QuerySet, Value
+from django.db.models import CharField, DateTimeField, Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -320,3 +320,39 @@ def purge_content(*, before: datetime.datetime) -> int:
     return Email.objects.purgeable(before).update(
         subject="", body="", html="", attachments="", context="", purged_at=timezone.now()
     )
+
+
+# Cleared from an email erased with the person it was to or about.
+_CONTENT = ("subject", "body", "html", "attachments", "context", "last_error")
+ERASED_RECIPIENT = "erased"
+# Patterns per query: SQLite parses a long OR as a deep expression.
+_PATTERNS_PER_QUERY = 40
+
+
+def forget(*, addresses: list[str], mentions: list[str], now: datetime.datetime) -> int:
+    """Erase a person from the outbox (their account is being deleted).
+
+    Emails to any of `addresses` lose their content and their recipient (kept: kind
+    and times); emails to others whose content contains any of `mentions` (names,
+    addresses, words the person wrote) lose their content. Such an email still owed
+    is not sent. Returns how many emails were changed.
+    """
+    to_them = Q(pk__in=[])
+    for address in addresses:
+        to_them |= Q(recipient__iexact=address)
+    changed = _clear(Email.objects.filter(to_them), now, recipient=ERASED_RECIPIENT)
+    for start in range(0, len(mentions), _PATTERNS_PER_QUERY):
+        naming = Q(pk__in=[])
+        for text in mentions[start : start + _PATTERNS_PER_QUERY]:
+            for field in _CONTENT:
+                naming |= Q(**{f"{field}__icontains": text})
+        changed += _clear(Email.objects.filter(naming), now)
+    return changed
+
+
+def _clear(emails: QuerySet, now: datetime.datetime, **also) -> int:
+    emptied = dict.fromkeys(_CONTENT, "")
+    emails.filter(state__in=[EmailState.QUEUED, EmailState.SENDING]).update(
+        state=EmailState.CANCELLED, claim="", claimed_until=None
+    )
+    return emails.update(**emptied, purged_at=now, **also)
