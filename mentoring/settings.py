@@ -220,6 +220,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+    # Ours, kept with allauth's: POSTs of the public bio form per address (a trust's
+    # whole network may share one), read by register.mentor_views.submit_bio.
+    "submit_bio": "20/h/ip",
 }
 # The per-address limits need the client's own address. Behind proxies of the scheme's
 # own (a TLS terminator, a load balancer), TRUSTED_PROXY_COUNT says how many of them

@@ -2,6 +2,9 @@
 a mentor's profile as others see it, and the public bio submission form.
 """
 
+from http import HTTPStatus
+
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -38,6 +41,7 @@ from requests_app.workflow import (
 )
 
 HONEYPOT_FIELD = "website"  # hidden from people; bots fill it in
+SUBMIT_BIO_LIMIT = "submit_bio"  # its rate is in ACCOUNT_RATE_LIMITS, with allauth's
 
 
 def _admin_link(profile: MentorProfile) -> str:
@@ -258,6 +262,15 @@ def my_bio_capacity(request: HttpRequest, profile: MentorProfile) -> HttpRespons
 # --- The public submission form ---------------------------------------------------
 
 
+def _limit_window() -> tuple[str, str]:
+    """The form's rate-limit period in words: "20/h/ip" gives ("hour", "an hour")."""
+    period = settings.ACCOUNT_RATE_LIMITS[SUBMIT_BIO_LIMIT].split(",")[0].split("/")[1]
+    number, unit = period[:-1], {"s": "second", "m": "minute", "h": "hour", "d": "day"}[period[-1]]
+    if number in ("", "1"):
+        return unit, f"{'an' if unit == 'hour' else 'a'} {unit}"
+    return f"{number} {unit}s", f"{number} {unit}s"
+
+
 def _submissions_open(scheme: SchemeSettings) -> bool:
     """Open up to and including the deadline day, in UK time; closed with no deadline."""
     deadline = scheme.bio_submission_deadline
@@ -301,6 +314,17 @@ def submit_bio(request: HttpRequest) -> HttpResponse:
             request,
             "register/submit_closed.jinja",
             {"deadline": scheme.bio_submission_deadline, "inbox": scheme.inbox_email},
+        )
+    if request.method == "POST" and not ratelimit.consume(request, action=SUBMIT_BIO_LIMIT):
+        # Counted before anything is read: every POST, a refused one too, may carry a
+        # photo to decode. Kept in the cache like allauth's own limits, per client
+        # address as the scheme's trusted proxies give it.
+        window, wait = _limit_window()
+        return render(
+            request,
+            "register/submit_too_many.jinja",
+            {"window": window, "wait": wait, "inbox": scheme.inbox_email},
+            status=HTTPStatus.TOO_MANY_REQUESTS,
         )
     status = 200
     if request.method == "POST":

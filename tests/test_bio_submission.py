@@ -323,3 +323,66 @@ def test_someone_sends_in_their_bio_with_a_photo(page, tmp_path, transactional_d
     assert profile.status == MentorStatus.SUBMITTED
     assert profile.photo
     assert len(mail.outbox) == 1
+
+
+# --- Rate limit --------------------------------------------------------------------------
+
+SUBMISSIONS_PER_HOUR = 20
+TOO_MANY = "Too many tries from your network"
+
+
+def test_the_limit_is_the_documented_one(settings):
+    assert settings.ACCOUNT_RATE_LIMITS["submit_bio"] == f"{SUBMISSIONS_PER_HOUR}/h/ip"
+
+
+def test_the_form_takes_20_posts_an_hour_from_one_address_then_says_so_with_429(open_form):
+    from django.test import Client
+
+    one, other = Client(REMOTE_ADDR="198.51.100.7"), Client(REMOTE_ADDR="198.51.100.8")
+    for n in range(SUBMISSIONS_PER_HOUR):
+        # Half of them refused by the form (no photo): every POST counts.
+        photo = {} if n % 2 else {"photo": None}
+        response = one.post(URL, submission(email=f"mentor{n}@example.nhs.uk", **photo))
+        assert response.status_code in (200, 302), n
+        assert TOO_MANY not in response.content.decode()
+
+    refused = one.post(URL, submission(email="one.more@example.nhs.uk"))
+
+    assert refused.status_code == 429
+    page = " ".join(refused.content.decode().split())
+    assert TOO_MANY in page
+    assert "in the last hour, so we have not read this one" in page
+    assert "Please try again in an hour. If you need help sooner, email the scheme team at" in page
+    assert not MentorProfile.objects.filter(email="one.more@example.nhs.uk").exists()
+    assert MentorProfile.objects.count() == SUBMISSIONS_PER_HOUR // 2
+    assert one.get(URL).status_code == 200  # reading the form is never limited
+    assert other.post(URL, submission(email="other@example.nhs.uk")).status_code == 302
+
+
+def test_an_hour_later_the_same_address_may_send_again(open_form):
+    from django.test import Client
+
+    one = Client(REMOTE_ADDR="198.51.100.7")
+    for n in range(SUBMISSIONS_PER_HOUR):
+        one.post(URL, submission(email=f"mentor{n}@example.nhs.uk", photo=None))
+    assert one.post(URL, submission(photo=None)).status_code == 429
+
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 12, 59, 59, tzinfo=LONDON), tick=False):
+        assert one.post(URL, submission(photo=None)).status_code == 429
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 13, 0, 1, tzinfo=LONDON), tick=False):
+        assert one.post(URL, submission()).status_code == 302
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(open_form, settings):
+    from django.test import Client
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+
+    def behind_proxy(address: str) -> Client:
+        return Client(REMOTE_ADDR="192.0.2.10", headers={"x-forwarded-for": address})
+
+    for n in range(SUBMISSIONS_PER_HOUR):
+        behind_proxy("198.51.100.7").post(URL, submission(email=f"m{n}@example.nhs.uk", photo=None))
+
+    assert behind_proxy("198.51.100.7").post(URL, submission(photo=None)).status_code == 429
+    assert behind_proxy("198.51.100.8").post(URL, submission(photo=None)).status_code == 200
