@@ -428,6 +428,15 @@ class Feedback(models.Model):
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="feedback")
     respondent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+class FeedbackQuerySet(models.QuerySet):
+    def awaiting_answer(self):
+        """Surveys still to answer: the end survey, or a mid-point one while the
+        partnership is open (once it has ended, the end survey replaces it)."""
+        return self.filter(submitted_at__isnull=True).filter(
+            Q(stage=FeedbackStage.END) | Q(partnership__state__in=OPEN_PARTNERSHIP_STATES)
+        )
+
+
     )
     respondent_role = models.CharField(
         max_length=8, choices=[("mentee", "Mentee"), ("mentor", "Mentor")]
@@ -447,6 +456,8 @@ class Feedback(models.Model):
                 fields=["partnership", "respondent_role", "stage"],
                 name="feedback_once_per_side_and_stage",
             ),
+    objects = FeedbackQuerySet.as_manager()
+
             models.CheckConstraint(
                 condition=(
                     Q(rating_overall__isnull=True) | Q(rating_overall__gte=1, rating_overall__lte=5)

@@ -198,9 +198,7 @@ def summarise(
 
 
 def _feedback_due(user) -> list[Feedback]:
-    return list(
-        Feedback.objects.filter(respondent=user, submitted_at__isnull=True).order_by("requested_at")
-    )
+    return list(Feedback.objects.awaiting_answer().filter(respondent=user).order_by("requested_at"))
 
 
 def _summary_for(request: HttpRequest, partnership: Partnership) -> Summary:
@@ -554,6 +552,13 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and survey.submitted_at is not None:
         messages.info(request, "You have already sent this feedback. Thank you.")
         return redirect(_url("feedback", survey.pk))
+    closed = (
+        survey.submitted_at is None
+        and not Feedback.objects.awaiting_answer().filter(pk=survey.pk).exists()
+    )
+    if request.method == "POST" and closed:
+        messages.info(request, workflow.MIDPOINT_SURVEY_CLOSED)
+        return redirect(_url("feedback", survey.pk))
     form = _bound(request, FeedbackForm, role=role)
     if _submit(
         request,
@@ -567,6 +572,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
         "partnerships/feedback.jinja",
         {
             "feedback": survey,
+            "closed": closed,
             "form": form,
             "other_name": _other_name(survey.partnership, role),
         },

@@ -1504,6 +1504,12 @@ def _request_feedback(ids: list[int], stage: str, *, now: datetime.datetime) -> 
     return [pk for pk, _, _ in created]
 
 
+MIDPOINT_SURVEY_CLOSED = (
+    "This partnership has ended, so its mid-point survey has closed. "
+    "Please give your end feedback instead."
+)
+
+
 def submit_feedback(
     *,
     feedback_id: int,
@@ -1520,18 +1526,24 @@ def submit_feedback(
     if any(r not in range(1, 6) for r in ratings):
         raise WorkflowError("Choose a number from 1 to 5 for each question.")
     with transaction.atomic():
-        changed = Feedback.objects.filter(
-            pk=feedback_id, respondent=user, submitted_at__isnull=True
-        ).update(
-            submitted_at=now,
-            rating_overall=rating_overall,
-            rating_felt_heard=rating_felt_heard,
-            rating_would_recommend=rating_would_recommend,
-            comment=comment.strip()[:2000],
+        changed = (
+            Feedback.objects.awaiting_answer()
+            .filter(pk=feedback_id, respondent=user)
+            .update(
+                submitted_at=now,
+                rating_overall=rating_overall,
+                rating_felt_heard=rating_felt_heard,
+                rating_would_recommend=rating_would_recommend,
+                comment=comment.strip()[:2000],
+            )
         )
         if changed != 1:
-            if Feedback.objects.filter(pk=feedback_id, respondent=user).exists():
+            if Feedback.objects.filter(
+                pk=feedback_id, respondent=user, submitted_at__isnull=False
+            ).exists():
                 raise WorkflowError("You have already sent this feedback. Thank you.")
+            if Feedback.objects.filter(pk=feedback_id, respondent=user).exists():
+                raise WorkflowError(MIDPOINT_SURVEY_CLOSED)
             raise WorkflowError("This survey does not exist.")
         feedback = Feedback.objects.select_related("partnership").get(pk=feedback_id)
         _event(
@@ -1552,12 +1564,15 @@ def remind_unanswered_feedback(*, now: datetime.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        reminded = Feedback.objects.filter(
-            submitted_at__isnull=True,
-            reminder_sent_at__isnull=True,
-            respondent__isnull=False,
-            requested_at__lte=now - FEEDBACK_REMINDER_AFTER,
-        ).update(reminder_sent_at=now)
+        reminded = (
+            Feedback.objects.awaiting_answer()
+            .filter(
+                reminder_sent_at__isnull=True,
+                respondent__isnull=False,
+                requested_at__lte=now - FEEDBACK_REMINDER_AFTER,
+            )
+            .update(reminder_sent_at=now)
+        )
         if not reminded:
             return 0
         due_ids = list(Feedback.objects.filter(reminder_sent_at=now).values_list("pk", flat=True))
