@@ -4,7 +4,7 @@ import datetime
 import re
 
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
 _LINK = re.compile(r"\[([^\]]+)\]\(((?:https?://|mailto:|/)[^)\s]*)\)")
@@ -42,6 +42,11 @@ def scheme_markdown(text: str) -> SafeString:
         else:
             html.append(f"<p>{'<br>'.join(_inline(line) for line in lines)}</p>")
     return mark_safe("\n".join(html))  # noqa: S308 - every piece above is escaped
+
+
+def paragraphs(text: str) -> SafeString:
+    """Someone's own text, escaped, its blank lines as paragraphs and line breaks kept."""
+    return mark_safe(linebreaks(text or "", autoescape=True))  # noqa: S308 - escaped
 
 
 def long_date(value: datetime.date | datetime.datetime | None) -> str:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from mentoring.form_rendering import component_for, error_summary_items, nhs_field_params
-from mentoring.formatting import long_date, scheme_markdown
+from mentoring.formatting import long_date, paragraphs, scheme_markdown
 
 _FRONTEND_TEMPLATES = str(Path(nhsuk_frontend_jinja.__file__).resolve().parent)
 
@@ -122,4 +122,5 @@ def environment(**options) -> Environment:
     )
     env.filters["scheme_markdown"] = scheme_markdown
     env.filters["long_date"] = long_date
+    env.filters["linebreaks"] = paragraphs
     return env

@@ -16,7 +16,12 @@ def get_request_for_mentee(user, pk: int) -> MentoringRequest:
 
 def get_request_for_mentor(user, pk: int) -> MentoringRequest:
     return get_object_or_404(
-        MentoringRequest.objects.select_related("mentor", "mentee", "mentee__mentee_profile"),
+        MentoringRequest.objects.select_related(
+            "mentor",
+            "mentee__mentee_profile__grade",
+            "mentee__mentee_profile__school",
+            "mentee__mentee_profile__trust",
+        ),
         pk=pk,
         mentor__user=user,
     )
