@@ -508,13 +508,17 @@ def _identity(user: User) -> _Identity:
 ERASED_LABEL = "Erased account"
 
 
+def _as_written(text: str) -> set[str]:
+    """The text as typed, and as Django's admin writes it inside a JSON change message."""
+    return {text, json.dumps(text)[1:-1]}
+
+
 def _redactor(phrases: list[str], words: frozenset[str] = frozenset()) -> re.Pattern:
-    """Matches the phrases anywhere (as typed and as escaped inside JSON) and the words
-    whole, whatever the case."""
-    variants = {v for p in phrases for v in (p, json.dumps(p)[1:-1])}
-    variants |= {v for w in words for v in (w, json.dumps(w)[1:-1])}
-    alternatives = [re.escape(v) for v in sorted(variants - set(words), key=len, reverse=True)]
-    alternatives += [rf"\b{re.escape(w)}\b" for w in sorted(words, key=len, reverse=True)]
+    """Matches the phrases anywhere and the words whole, as written and whatever the case."""
+    variants = {v for p in phrases for v in _as_written(p)}
+    whole = {v for w in words for v in _as_written(w)}
+    alternatives = [re.escape(v) for v in sorted(variants, key=len, reverse=True)]
+    alternatives += [rf"\b{re.escape(w)}\b" for w in sorted(whole, key=len, reverse=True)]
     return re.compile("|".join(alternatives) or r"(?!)", re.IGNORECASE)
 
 
@@ -530,7 +534,7 @@ def _erase_from_admin_log(found: _Identity) -> int:
         (Q(content_type_id=ct, object_id=pk) for ct, pk in found.account_objects),
     )
     naming = Q(pk__in=[])
-    for phrase in found.phrases:
+    for phrase in {v for p in found.phrases for v in _as_written(p)}:
         naming |= Q(object_repr__icontains=phrase) | Q(change_message__icontains=phrase)
     anywhere = _redactor(found.phrases)
     in_their_own = _redactor(found.phrases, found.name_parts)

@@ -299,10 +299,12 @@ def texts_for(row: models.Model, user_pk: int) -> dict[str, str]:
 
 
 def texts_written_by(user_pk: int) -> list[str]:
-    """Every text this user wrote (to find copies of it elsewhere, such as emails)."""
+    """Every text this user wrote in their own words (to find copies of it elsewhere,
+    such as emails). History reasons are the service's wording, and notes are
+    ciphertext: neither is looked for."""
     found = []
     for entry in PERSONAL_TEXT:
-        if entry.erase is Erase.DELETE:
+        if not entry.export or entry.erase is Erase.DELETE:
             continue
         found += [
             text

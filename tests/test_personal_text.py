@@ -446,3 +446,50 @@ def test_erasing_one_person_leaves_other_peoples_emails_alone(people, committed)
 
     kept = Email.objects.get(recipient="someone.else@example.nhs.uk")
     assert (kept.body, kept.state) == ("Nothing about the person erased.", EmailState.QUEUED)
+
+
+def test_an_email_still_owed_to_the_erased_person_is_not_sent(people, committed):
+    mentee = people["mentee"]
+    Email.objects.create(
+        kind="feedback_reminder",
+        recipient=mentee.email.upper(),
+        subject="Hello Zephyrine",
+        body="A reminder",
+        created_at=START,
+        next_attempt_at=START,
+    )
+
+    with committed():
+        erase_account(mentee)
+
+    email = Email.objects.get(kind="feedback_reminder")
+    assert (email.state, email.recipient, email.subject, email.body) == (
+        EmailState.CANCELLED,
+        "erased",
+        "",
+        "",
+    )
+    assert email.purged_at is not None
+
+
+def test_a_name_written_in_the_admin_logs_json_is_erased_too(people, committed):
+    mentee = people["mentee"]
+    get_user_model().objects.filter(pk=mentee.pk).update(first_name="Zoë", last_name="Ångström")
+    mentee.refresh_from_db()
+    MentoringRequestFactory(mentee=mentee, state=RequestState.REJECTED)
+    LogEntry.objects.log_actions(
+        user_id=people["admin"].pk,
+        queryset=MentoringRequest.objects.filter(mentee=mentee),
+        action_flag=CHANGE,
+        change_message=json.dumps(
+            [{"changed": {"name": "request", "object": "Zoë Ångström", "fields": ["State"]}}]
+        ),
+    )
+
+    with committed():
+        erase_account(mentee)
+
+    entry = LogEntry.objects.get()
+    assert "\\u00eb" not in entry.change_message
+    assert "Zoë" not in entry.get_change_message()
+    assert "Erased account" in entry.get_change_message()

@@ -346,7 +346,8 @@ def forget(*, addresses: list[str], mentions: list[str], now: datetime.datetime)
         for text in mentions[start : start + _PATTERNS_PER_QUERY]:
             for field in _CONTENT:
                 naming |= Q(**{f"{field}__icontains": text})
-        changed += _clear(Email.objects.filter(naming), now)
+        # A purged email has no content left to look in (and an index of its own).
+        changed += _clear(Email.objects.filter(naming, purged_at__isnull=True), now)
     return changed
 
 
