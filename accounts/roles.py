@@ -8,7 +8,9 @@ from accounts.rules import SCHEME_ADMIN_GROUP
 # on purpose: nobody but the mentor ever reads them.
 SCHEME_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "accounts": {
-        "user": ("view", "add", "change"),
+        # "change" covers names and switching a login off; accounts/admin.py keeps
+        # passwords, email addresses, flags, groups and staff accounts to superusers.
+        "user": ("view", "change"),
         "menteeprofile": ("view", "change"),
         "dataevent": ("view",),
     },

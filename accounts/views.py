@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from accounts.rules import is_mentee, is_mentor, is_scheme_admin
+from accounts.rules import admin_needs_two_factor, is_mentee, is_mentor, is_scheme_team
 from register.access import framework_redirect
 from requests_app import partnership_views
 from requests_app.models import WaitingListEntry
@@ -27,7 +27,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             if mentee
             else [],
             "is_mentor": is_mentor(user),
-            "is_scheme_admin": is_scheme_admin(user),
+            # The way into admin, which asks for two-factor authentication first if needed.
+            "is_scheme_admin": is_scheme_team(user),
+            "needs_two_factor": admin_needs_two_factor(user),
             "mentor_profile": getattr(user, "mentor_profile", None),
             **partnership_views.dashboard_context(user),
         },

@@ -279,6 +279,14 @@ class MentorProfileAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: MentorProfile | None = None):
+        # A bio's login comes from "Send login invitation", to the bio's own address.
+        # Pointing a bio at another account would hand that account the mentor's
+        # requests, partnerships and private notes, so only a superuser may.
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, "user"]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[MentorProfile]:
         # Open partnerships per mentor as a subquery: one query for the whole page.
         open_partnerships = (

@@ -64,7 +64,12 @@ class UserFactory(DjangoModelFactory[User]):
 
 
 class SchemeAdminFactory(UserFactory):
-    """Staff, not superuser, in the Scheme admins group."""
+    """Staff, not superuser, in the Scheme admins group.
+
+    Without two-factor authentication (give_two_factor) while ADMIN_REQUIRE_MFA is on, as
+    in tests, admin sends them to set it up and the app's pages treat them as an
+    ordinary user.
+    """
 
     email = factory.Sequence(lambda n: f"admin{n}@example.nhs.uk")
     is_staff = True
@@ -73,6 +78,13 @@ class SchemeAdminFactory(UserFactory):
     def scheme_admin_group(obj: User, create: bool, extracted, **kwargs) -> None:
         if create:
             obj.groups.add(ensure_scheme_admin_group())
+
+
+def give_two_factor(user: User) -> None:
+    """An activated authenticator app (TOTP), as if the person had set one up."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
 
 
 # --- Reference data ----------------------------------------------------------------

@@ -61,6 +61,7 @@ from tests.factories import (
     MentorProfileFactory,
     PartnershipFactory,
     UserFactory,
+    give_two_factor,
 )
 from tests.test_pages import give_photo
 
@@ -196,6 +197,9 @@ def build_world(users: dict[str, object]) -> World:
     )
     # One of everything else admins manage, so every admin page has an object to show.
     RecoveryCodes.activate(users["other_mentor"])
+    # The scheme admin has set up two-factor authentication, as admin and the admin's
+    # powers on the app's pages require (ADMIN_REQUIRE_MFA).
+    give_two_factor(users["scheme_admin"])
     SchemeSettings.load()
     ensure_default_texts()
     NonWorkingDay.objects.create(date=datetime.date(2026, 12, 29), description="Closure")

@@ -19,6 +19,7 @@ from tests.factories import (
     PartnershipFactory,
     UserFactory,
     VirtualPlatformFactory,
+    give_two_factor,
 )
 from tests.test_mentor_self_service import give_photo
 
@@ -116,6 +117,7 @@ def test_a_scheme_admin_sees_a_bio_in_any_status_with_a_link_to_admin(
     client, scheme_admin, bio, status
 ):
     set_status(bio, status)
+    give_two_factor(scheme_admin)
     client.force_login(scheme_admin)
 
     response = client.get(profile_url(bio))

@@ -20,6 +20,7 @@ from tests.factories import (
     TrustFactory,
     UserFactory,
     VirtualPlatformFactory,
+    give_two_factor,
 )
 
 SEARCH = "/mentors/"
@@ -90,6 +91,7 @@ def test_a_mentee_can_search(client, mentee, other_mentor):
 
 
 def test_a_scheme_admin_can_search(client, scheme_admin, other_mentor):
+    give_two_factor(scheme_admin)
     client.force_login(scheme_admin)
 
     response = client.get(SEARCH)
@@ -473,6 +475,7 @@ def test_a_scheme_admin_sees_mentors_by_name(client, scheme_admin):
     mentor("Zed", "Adams")
     mentor("Amy", "Zephyr")
     mentor("Bob", "Adams")
+    give_two_factor(scheme_admin)
     client.force_login(scheme_admin)
 
     assert names(client.get(SEARCH)) == ["Bob Adams", "Zed Adams", "Amy Zephyr"]
@@ -490,6 +493,7 @@ def test_postgresql_puts_the_better_match_first(client, scheme_admin):
         interests="Swimming is my life: open water swimming, pool swimming, swimming coaching.",
     )
     mentor("Mmm", "None", interests="Knitting.")
+    give_two_factor(scheme_admin)
     client.force_login(scheme_admin)
 
     # Stemmed: "swims" finds "swimming"; the better match comes first despite its name.
@@ -553,6 +557,8 @@ def test_the_number_of_queries_does_not_grow_with_the_page(
     client, db, request, persona, django_assert_max_num_queries
 ):
     user = request.getfixturevalue(persona)
+    if persona == "scheme_admin":
+        give_two_factor(user)
     client.force_login(user)
     zoom = VirtualPlatformFactory(name="Zoom")
     params = {"q": "leave", "days": ["1", "4"], "meeting": "virtual"}

@@ -204,7 +204,8 @@ def test_someone_who_cannot_take_part_is_turned_away_kindly_and_nothing_is_kept(
     assert not User.objects.exists()
 
 
-def test_a_scheme_admin_searches_by_name_with_numbered_pages(page, db):
+def test_a_scheme_admin_searches_by_name_with_numbered_pages(page, db, settings):
+    settings.ADMIN_REQUIRE_MFA = False  # the log-in form, without an authenticator code
     scheme_admin = SchemeAdminFactory(verified=True)
     for n in range(23):
         MentorProfileFactory(first_name="Mentor", last_name=f"Number{n:02d}")
