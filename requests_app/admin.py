@@ -1,13 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 
-from requests_app import workflow
+from requests_app import feedback_summary, workflow
 from requests_app.forms import CancelForm
 from requests_app.models import (
     ExtensionRequest,
@@ -382,9 +383,35 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(Feedback)
 class FeedbackAdmin(ReadOnlyAdmin):
-    list_display = ["partnership", "respondent_role", "stage", "submitted_at", "rating_overall"]
-    list_filter = ["stage", "respondent_role"]
-    exclude = ["respondent"]
+    """Feedback without names: figures and comments per quarter (feedback_summary.py).
+
+    The list is replaced by that summary and there is no page per answer, so no
+    answer is ever shown beside a partnership, a person, a role or a date.
+    """
+
+    def get_urls(self):
+        return [
+            path(
+                "",
+                self.admin_site.admin_view(self.summary_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_changelist",
+            )
+        ]
+
+    def summary_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return TemplateResponse(
+            request,
+            "admin/requests_app/feedback_summary.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Feedback, by quarter",
+                "quarters": feedback_summary.feedback_by_quarter(),
+                "min_responses": feedback_summary.MIN_RESPONSES,
+            },
+        )
 
 
 class WaitingFilter(admin.SimpleListFilter):

@@ -236,7 +236,10 @@ class FeedbackForm(forms.Form):
     rating_would_recommend = _rating("Would you recommend the scheme to a colleague?")
     comment = forms.CharField(
         label="Anything else you would like the scheme team to know",
-        help_text="Only the scheme team reads your answers. The other person never sees them.",
+        help_text=(
+            "Leave out names, yours and other people's, so that no one can be recognised "
+            "from what you write."
+        ),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
         required=False,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from mentoring.formatting import long_date
 from register.texts import Text, get_scheme_text
-from requests_app import ics, notes, workflow
+from requests_app import feedback_summary, ics, notes, workflow
 from requests_app.access import (
     get_feedback_for_respondent,
     get_meeting_for_user,
@@ -575,6 +575,8 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
             "closed": closed,
             "form": form,
             "other_name": _other_name(survey.partnership, role),
+            "min_responses": feedback_summary.MIN_RESPONSES,
+            "inbox": SchemeSettings.load().inbox_email,
         },
     )
 
