@@ -1,4 +1,5 @@
-"""Every page, for every role, in a real browser: axe-core, image alt texts, page titles.
+"""Every page, for every role, in a real browser: axe-core, image alt texts, page titles,
+markup shown as text, and reflow at 320 CSS pixels wide.
 
 The pages come from the whole URLconf, filled from the personas' own objects
 (tests/test_access_matrix.py's catalogue), so a new URL is walked the day it lands.
@@ -35,7 +36,21 @@ TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.DOTALL)
 
 @pytest.fixture
 def world(request, db) -> World:
-    return personas_world(request)
+    world = personas_world(request)
+    # Names as long as their fields take, with no space to break at, on both sides of
+    # a partnership and on a pending request: every page must still reflow at 320 px.
+    for person in (world.users["mentee"], world.users["other_mentee"]):
+        person.last_name = unbroken(type(person), "last_name")
+        person.save(update_fields=["last_name"])
+    profile = world.users["mentor"].mentor_profile
+    profile.last_name = unbroken(type(profile), "last_name")
+    profile.save(update_fields=["last_name"])
+    return world
+
+
+def unbroken(model, field: str) -> str:
+    length = model._meta.get_field(field).max_length
+    return ("Featherstonehaugh" * length)[:length]
 
 
 def route_name(path: str) -> str | None:
@@ -82,6 +97,7 @@ class Walk:
     checked: list[str] = field(default_factory=list)
     titles: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     problems: list[str] = field(default_factory=list)
+    reflowed: int = 0
 
 
 def check_images(page, walk: Walk, url: str) -> None:
@@ -96,6 +112,60 @@ def check_images(page, walk: Walk, url: str) -> None:
             walk.problems.append(f"{url}: <img src={image['src']!r}> has no alt attribute")
         elif "/photos/" in image["src"] and not image["alt"].startswith(("Photo of ", "Your ")):
             walk.problems.append(f"{url}: mentor photo alt {image['alt']!r} is not 'Photo of NAME'")
+
+
+# Text nodes that show markup as text: a tag, or an entity escaped once too often.
+# Form fields are left out (what a person typed there is theirs to show).
+ESCAPED_MARKUP = """() => {
+  const tag = /<\\/?[a-z][^>]*>/i, entity = /&(lt|gt|amp|quot|#\\d+);/;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const found = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest("script, style, noscript, template, textarea")) continue;
+    const text = node.textContent;
+    if (tag.test(text) || entity.test(text)) found.push(text.trim().slice(0, 160));
+  }
+  return found;
+}"""
+# WCAG 1.4.10 Reflow: content at 320 CSS pixels wide needs no horizontal scrolling.
+REFLOW_WIDTH = 320
+
+
+def check_escaped_markup(page, walk: Walk, url: str) -> None:
+    for text in page.evaluate(ESCAPED_MARKUP):
+        walk.problems.append(f"{url}: markup shown as text: {text!r}")
+
+
+def check_reflow(page, walk: Walk, url: str) -> None:
+    """At 320 px wide the page scrolls only vertically; the widest element is named."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": size["height"]})
+    try:
+        width, widest = page.evaluate(
+            """(limit) => {
+              const width = document.documentElement.scrollWidth;
+              let widest = "";
+              if (width > limit) {
+                for (const el of document.body.querySelectorAll("*")) {
+                  if (el.getBoundingClientRect().right > limit && !el.querySelector("*")) {
+                    widest = el.tagName.toLowerCase() + (el.className ? "." + el.className : "")
+                      + ": " + (el.textContent || "").trim().slice(0, 60);
+                    break;
+                  }
+                }
+              }
+              return [width, widest];
+            }""",
+            REFLOW_WIDTH,
+        )
+    finally:
+        page.set_viewport_size(size)
+    walk.reflowed += 1
+    if width > REFLOW_WIDTH:
+        walk.problems.append(
+            f"{url}: {width} px wide at {REFLOW_WIDTH} px (scrolls sideways); first past "
+            f"the edge: {widest}"
+        )
 
 
 def walk_as(page, live_server, world: World, role: str) -> Walk:
@@ -145,6 +215,8 @@ def visit(page, client: Client, walk: Walk, target: Target) -> bool:
     if violations:
         walk.problems.append(format_violations(page.url, violations))
     check_images(page, walk, target.url)
+    check_escaped_markup(page, walk, target.url)
+    check_reflow(page, walk, target.url)
     walk.titles[page.title()].add(target.name)
     walk.checked.append(target.url)
     return True
@@ -152,7 +224,9 @@ def visit(page, client: Client, walk: Walk, target: Target) -> bool:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_passes_axe_and_has_a_unique_title(page, live_server, world, role, capsys):
+def test_every_page_passes_axe_shows_no_markup_as_text_reflows_and_has_a_unique_title(
+    page, live_server, world, role, capsys
+):
     walk = walk_as(page, live_server, world, role)
 
     shared = {
@@ -163,7 +237,10 @@ def test_every_page_passes_axe_and_has_a_unique_title(page, live_server, world, 
     with capsys.disabled():
         print(
             f"\naxe walk as {role}: {len(walk.checked)} pages checked, "
-            f"{sum('accessibility violation' in p for p in walk.problems)} with violations; "
+            f"{sum('accessibility violation' in p for p in walk.problems)} with violations, "
+            f"{sum('markup shown as text' in p for p in walk.problems)} markup shown as text, "
+            f"{walk.reflowed} checked at {REFLOW_WIDTH} px, "
+            f"{sum('scrolls sideways' in p for p in walk.problems)} scrolling sideways; "
             f"URL names: {', '.join(sorted({n for names in walk.titles.values() for n in names}))}"
         )
     assert walk.checked, "the walk checked no page"
