@@ -2,11 +2,12 @@
 
 import datetime
 
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from django import forms
 from django.utils import timezone
 
 from accounts.models import TrainingStatus
-from accounts.signup import Eligibility
+from accounts.signup import Eligibility, bound_email_field
 from register.models import Grade, School, Trust
 
 # --- A date as three boxes (the NHS.UK date input) ---------------------------------
@@ -178,3 +179,14 @@ class MenteeProfileForm(forms.Form):
             "required": "Confirm that you have read the privacy notice and agree to it."
         },
     )
+
+
+# --- allauth's forms, bounded ----------------------------------------------------------
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    """Adding an address to an account: no longer than an address can be stored."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_email_field(self.fields["email"])

@@ -20,6 +20,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
@@ -100,6 +101,16 @@ class EligibilityRequiredSignupMixin:
         return reverse("mentee_profile")
 
 
+def bound_email_field(field) -> None:
+    """An email address is at most as long as User.email stores (254 characters, the
+    longest address mail can deliver to); allauth's fields set no limit of their own.
+    The limit is checked on the server, with an error message, and not set as the
+    field's maxlength, which would cut a pasted address short without a word."""
+    limit = User._meta.get_field("email").max_length
+    field.max_length = limit
+    field.validators.append(MaxLengthValidator(limit))
+
+
 class SignupForm(AllauthSignupForm):
     """allauth's sign-up form, taking as long for an address that has an account.
 
@@ -109,6 +120,10 @@ class SignupForm(AllauthSignupForm):
     that told anyone timing the answer whether the address is registered. The password
     is hashed, and thrown away, for an existing account too.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_email_field(self.fields["email"])
 
     def try_save(self, request: HttpRequest):
         if self.account_already_exists:

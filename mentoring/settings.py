@@ -209,7 +209,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Sign-up takes as long whether or not the address has an account (accounts/signup.py).
-ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "accounts.signup.SignupForm",
+    "add_email": "accounts.forms.AddEmailForm",
+}
 # Rate limits are allauth's defaults, made explicit; they need a shared cache
 # (Redis) when more than one web process runs.
 ACCOUNT_RATE_LIMITS = {

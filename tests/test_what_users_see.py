@@ -25,3 +25,45 @@ def test_the_decision_page_shows_what_the_mentee_was_told_it_shows(client, mento
     assert "Calder Valley NHS Trust" in html
     assert "<p>First line<br>second line</p>" in html
     assert "<p>A new paragraph with &lt;b&gt;tags&lt;/b&gt;</p>" in html
+
+
+# --- Lengths bounded where they are entered -------------------------------------------
+
+
+def too_long_address() -> str:
+    return "a" * 300 + "@example.nhs.uk"  # 315 characters, more than 254
+
+
+def test_sign_up_refuses_an_address_longer_than_can_be_stored(client):
+    from accounts.models import User
+    from tests.test_mentee_signup import answer, sign_up
+
+    answer(client, "out")
+    response = sign_up(client, email=too_long_address())
+
+    assert response.status_code == 200
+    assert "at most 254 characters" in response.content.decode()
+    assert not User.objects.filter(email__startswith="aaaa").exists()
+
+
+def test_an_added_address_is_bounded_too(client, mentee):
+    client.force_login(mentee)
+
+    response = client.post(
+        reverse("account_email"), {"action_add": "", "email": too_long_address()}
+    )
+
+    assert "at most 254 characters" in response.content.decode()
+    assert not mentee.emailaddress_set.filter(email__startswith="aaaa").exists()
+
+
+def test_the_mentee_profile_bounds_names_to_what_is_stored():
+    from accounts.forms import MenteeProfileForm
+    from accounts.models import MenteeProfile, User
+
+    form = MenteeProfileForm()
+    for name in ("first_name", "last_name"):
+        assert form.fields[name].max_length == User._meta.get_field(name).max_length
+    assert (
+        form.fields["pronouns"].max_length == MenteeProfile._meta.get_field("pronouns").max_length
+    )
