@@ -298,6 +298,12 @@ class Partnership(models.Model):
             models.UniqueConstraint(
                 fields=["mentee"],
                 condition=Q(state__in=["agreement_pending", "active"]),
+    @property
+    def is_open(self) -> bool:
+        """Agreement pending or active: the two people may still be in touch through
+        the scheme, so each sees the other's contact details."""
+        return self.state in OPEN_PARTNERSHIP_STATES
+
                 name="one_open_partnership_per_mentee",
             ),
             models.CheckConstraint(

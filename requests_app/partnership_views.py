@@ -334,7 +334,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "detail",
         summary,
-        contact=_contact(summary),
+        contact=_contact(summary) if summary.is_open else [],
         extensions=extensions,
         extension_pending=any(e.state == ExtensionState.PENDING for e in extensions),
     )

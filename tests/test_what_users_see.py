@@ -67,3 +67,56 @@ def test_the_mentee_profile_bounds_names_to_what_is_stored():
     assert (
         form.fields["pronouns"].max_length == MenteeProfile._meta.get_field("pronouns").max_length
     )
+
+
+# --- Contact details only while the partnership is open --------------------------------
+
+
+@pytest.fixture
+def partnership(mentee, mentor):
+    from requests_app.models import PartnershipState
+    from tests.factories import PartnershipFactory
+
+    profile = mentor.mentor_profile
+    profile.contact_phone = "07700 900123"
+    profile.save(update_fields=["contact_phone"])
+    return PartnershipFactory(
+        request__mentee=mentee, request__mentor=profile, state=PartnershipState.ACTIVE
+    )
+
+
+def mentee_pages(partnership) -> list[str]:
+    return [
+        reverse("requests:partnership", args=[partnership.pk]),
+        reverse("requests:mentee_detail", args=[partnership.request.pk]),
+    ]
+
+
+def test_the_mentee_sees_the_mentors_contact_details_while_the_partnership_is_open(
+    client, partnership, mentee
+):
+    client.force_login(mentee)
+
+    for url in mentee_pages(partnership):
+        assert "07700 900123" in client.get(url).content.decode(), url
+
+
+def test_the_mentors_contact_details_are_hidden_once_the_partnership_ends_early(
+    client, partnership, mentee, mentor
+):
+    from requests_app import workflow
+
+    workflow.end_partnership_early(partnership_id=partnership.pk, user=mentee, reason="no_click")
+    client.force_login(mentee)
+
+    for url in mentee_pages(partnership):
+        html = client.get(url).content.decode()
+        assert "07700 900123" not in html, url
+        assert "How to contact" not in html, url
+
+    client.force_login(mentor)
+    for url in (
+        reverse("requests:partnership", args=[partnership.pk]),
+        reverse("requests:decide", args=[partnership.request.pk]),
+    ):
+        assert mentee.email not in client.get(url).content.decode(), url
