@@ -298,12 +298,6 @@ class Partnership(models.Model):
             models.UniqueConstraint(
                 fields=["mentee"],
                 condition=Q(state__in=["agreement_pending", "active"]),
-    @property
-    def is_open(self) -> bool:
-        """Agreement pending or active: the two people may still be in touch through
-        the scheme, so each sees the other's contact details."""
-        return self.state in OPEN_PARTNERSHIP_STATES
-
                 name="one_open_partnership_per_mentee",
             ),
             models.CheckConstraint(
@@ -328,6 +322,12 @@ class Partnership(models.Model):
 
     def __str__(self) -> str:
         return f"Partnership #{self.pk}: {self.mentor} and {self.mentee}"
+
+    @property
+    def is_open(self) -> bool:
+        """Agreement pending or active: the two people may still be in touch through
+        the scheme, so each sees the other's contact details."""
+        return self.state in OPEN_PARTNERSHIP_STATES
 
 
 class MeetingState(models.TextChoices):
@@ -428,12 +428,6 @@ class FeedbackStage(models.TextChoices):
     END = "end", "End"
 
 
-class Feedback(models.Model):
-    """A survey about the scheme: read by admins, never by the other side."""
-
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="feedback")
-    respondent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
 class FeedbackQuerySet(models.QuerySet):
     def awaiting_answer(self):
         """Surveys still to answer: the end survey, or a mid-point one while the
@@ -443,6 +437,12 @@ class FeedbackQuerySet(models.QuerySet):
         )
 
 
+class Feedback(models.Model):
+    """A survey about the scheme: read by admins, never by the other side."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="feedback")
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     respondent_role = models.CharField(
         max_length=8, choices=[("mentee", "Mentee"), ("mentor", "Mentor")]
@@ -456,14 +456,14 @@ class FeedbackQuerySet(models.QuerySet):
     rating_would_recommend = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = models.TextField(blank=True, max_length=2000)
 
+    objects = FeedbackQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["partnership", "respondent_role", "stage"],
                 name="feedback_once_per_side_and_stage",
             ),
-    objects = FeedbackQuerySet.as_manager()
-
             models.CheckConstraint(
                 condition=(
                     Q(rating_overall__isnull=True) | Q(rating_overall__gte=1, rating_overall__lte=5)
