@@ -17,7 +17,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "register/home.jinja",
-        {"intro": get_scheme_text("home"), "how_it_works": get_scheme_text("how-it-works")},
+        {
+            "scheme_name": SchemeSettings.load().scheme_name,
+            "intro": get_scheme_text("home"),
+            "how_it_works": get_scheme_text("how-it-works"),
+        },
     )
 
 

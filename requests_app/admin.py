@@ -32,7 +32,9 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
     """One row: the list page goes straight to it."""
 
     fieldsets = [
-        ("Scheme", {"fields": ["scheme_name", "inbox_email", "matching_mode"]}),
+        # matching_mode is left out until a scheme team can propose matches: mentees
+        # always choose their mentor, so the setting would change nothing.
+        ("Scheme", {"fields": ["scheme_name", "inbox_email"]}),
         (
             "Requests",
             {

@@ -17,12 +17,21 @@ class MatchingMode(models.TextChoices):
     ADMIN_PROPOSES = "admin_proposes", "The scheme team proposes a match"
 
 
+def default_inbox_email() -> str:
+    """The scheme inbox until admins set one: SCHEME_INBOX_EMAIL from the environment."""
+    return settings.SCHEME_INBOX_EMAIL
+
+
 class SchemeSettings(models.Model):
     """The scheme's rules, one row, edited by admins. Defaults are the SuppoRTT scheme's."""
 
-    scheme_name = models.CharField(max_length=120, default="SuppoRTT peer mentoring")
+    scheme_name = models.CharField(
+        max_length=120,
+        default="SuppoRTT peer mentoring",
+        help_text="Shown above the home page's heading and at the foot of every email.",
+    )
     inbox_email = models.EmailField(
-        default="supportt-inbox@example.nhs.uk",
+        default=default_inbox_email,
         help_text="The scheme team's inbox: told of submissions, expiries and cancellations.",
     )
     response_working_days = models.PositiveSmallIntegerField(
@@ -55,8 +64,13 @@ class SchemeSettings(models.Model):
     default_mentor_capacity = models.PositiveSmallIntegerField(
         default=2, validators=[MaxValueValidator(10)]
     )
+    # Kept for the admin-proposes flow still to be built; hidden from admin until then
+    # (requests_app.admin.SchemeSettingsAdmin), as changing it would change nothing.
     matching_mode = models.CharField(
-        max_length=16, choices=MatchingMode.choices, default=MatchingMode.SELF_SELECT
+        max_length=16,
+        choices=MatchingMode.choices,
+        default=MatchingMode.SELF_SELECT,
+        help_text="Not used yet: mentees always choose their mentor from the register.",
     )
     feedback_midpoint = models.BooleanField(
         default=True, help_text="Ask both sides for feedback half-way through."
@@ -110,7 +124,13 @@ class SchemeText(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=150)
     body = models.TextField(
-        help_text="Blank line between paragraphs; '## ' starts a heading; '- ' a bullet."
+        help_text=(
+            "Blank line between paragraphs; '## ' starts a heading; '- ' a bullet. "
+            "Write a figure from the scheme settings as {answer_working_days}, "
+            "{reminder_working_days}, {sessions}, {months}, {extension_sessions}, "
+            "{notice_hours}, {retention_months} or {scheme_name}: the page shows the "
+            "setting's current value."
+        )
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from register.texts import DEFAULT_TEXTS, ensure_default_texts, get_scheme_text
 from requests_app.models import PartnershipState, SchemeSettings, SchemeText
@@ -88,3 +89,75 @@ def test_the_request_page_states_the_answer_setting(client, scheme, mentee, ment
 
     assert "answer within 8 working days" in html
     assert "5 working days" not in html
+
+
+# --- Settings that something reads -------------------------------------------------------
+
+
+def test_the_scheme_name_heads_the_home_page_and_signs_every_email(client, scheme, mentee):
+    from mentoring.outbox.services import render
+
+    scheme.scheme_name = "Returners peer support West"
+    scheme.save()
+
+    home = client.get(reverse("home")).content.decode()
+    _, _, html = render(
+        "mentor_invitation",
+        {
+            "first_name": "Sam",
+            "link": "https://example.org/x",
+            "expires_at": timezone.now(),
+            "has_password": False,
+        },
+    )
+
+    assert "Returners peer support West" in home
+    assert "because you take part in Returners peer support West." in html
+
+
+def test_the_scheme_inbox_starts_as_scheme_inbox_email(settings):
+    settings.SCHEME_INBOX_EMAIL = "returners.team@example.nhs.uk"
+    SchemeSettings.objects.all().delete()
+
+    assert SchemeSettings.load().inbox_email == "returners.team@example.nhs.uk"
+
+
+def test_admins_are_not_offered_a_matching_mode_that_changes_nothing(rf, scheme_admin):
+    from django.contrib import admin
+    from django.contrib.admin.utils import flatten_fieldsets
+
+    model_admin = admin.site._registry[SchemeSettings]
+    request = rf.get("/")
+    request.user = scheme_admin
+
+    fieldsets = model_admin.get_fieldsets(request, SchemeSettings.load())
+
+    assert "matching_mode" not in flatten_fieldsets(fieldsets)
+
+
+def test_stored_texts_with_our_old_figures_name_the_settings_instead():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("requests_app.migrations.0007_scheme_figures_and_inbox")
+    SchemeText.objects.update_or_create(
+        slug="how-it-works",
+        defaults={
+            "title": "How it works",
+            "body": "3. Send them a request. They answer within 5 working days; if they "
+            "cannot, you choose again.\n4. Then meet up to 4 times over 6 months.",
+        },
+    )
+    SchemeText.objects.update_or_create(
+        slug="contact", defaults={"title": "Contact", "body": "Our own words, 3 days."}
+    )
+
+    migration.name_the_settings(apps, None)
+
+    assert get_scheme_text("how-it-works").body.endswith(
+        "They answer within 5 working days; if they cannot, you choose again.\n"
+        "4. Then meet up to 4 times over 6 months."
+    )
+    assert "{sessions}" in SchemeText.objects.get(slug="how-it-works").body
+    assert SchemeText.objects.get(slug="contact").body == "Our own words, 3 days."
