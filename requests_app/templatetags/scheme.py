@@ -1,12 +1,18 @@
 """The scheme's own name, from its settings, for emails (Django templates)."""
 
 from django import template
+from django.core.cache import cache
 
 from requests_app.models import SchemeSettings
 
 register = template.Library()
 
+# A job renders thousands of emails at once: the name is read once a minute at most,
+# so a change in admin reaches emails within a minute and no job grows a query per email.
+CACHE_KEY = "scheme-name"
+CACHE_SECONDS = 60
+
 
 @register.simple_tag
 def scheme_name() -> str:
-    return SchemeSettings.load().scheme_name
+    return cache.get_or_set(CACHE_KEY, lambda: SchemeSettings.load().scheme_name, CACHE_SECONDS)
