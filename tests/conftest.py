@@ -52,9 +52,12 @@ def _strict_django_templates():
 
 
 @pytest.fixture(autouse=True)
-def _test_environment(settings, tmp_path):
+def _test_environment(settings, tmp_path, monkeypatch):
     """Eager Celery, mail kept in memory, media in a temporary folder, an empty cache."""
     from mentoring import celery_app
+    from tests.template_checks import record_email_renders
+
+    record_email_renders(monkeypatch)
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.CELERY_TASK_EAGER_PROPAGATES = True
@@ -176,6 +179,19 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"CI: {skipped} test(s) were skipped; failing the run.", red=True)
         session.exitstatus = 1
+    # The whole suite ran: every email must have been rendered by some test, with the
+    # invalid-variable check on (a new email without a test fails here).
+    given = session.config.invocation_params.args
+    whole_suite = not [arg for arg in given if not arg.startswith("-")] and not (
+        session.config.option.keyword or session.config.option.markexpr
+    )
+    if whole_suite and session.exitstatus == 0:
+        from tests.template_checks import emails_never_rendered
+
+        missing = sorted(emails_never_rendered())
+        if missing:
+            reporter.write_line(f"CI: emails no test renders: {', '.join(missing)}", red=True)
+            session.exitstatus = 1
 
 
 @pytest.fixture

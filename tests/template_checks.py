@@ -54,3 +54,31 @@ def strict_templates(templates: list[dict]) -> list[dict]:
             engine = {**engine, "OPTIONS": options}
         strict.append(engine)
     return strict
+
+
+# --- Every email is rendered somewhere in the suite ------------------------------------
+
+EMAILS = Path(settings.BASE_DIR) / "templates" / "emails"
+RENDERED_EMAILS: set[str] = set()
+
+
+def email_kinds() -> set[str]:
+    """Every email there is: a template emails/<kind>_subject.txt with its text and HTML."""
+    return {path.name.removesuffix("_subject.txt") for path in EMAILS.glob("*_subject.txt")}
+
+
+def record_email_renders(monkeypatch) -> None:
+    """Note each kind of email the outbox renders (when queued or when sent)."""
+    from mentoring.outbox import services
+
+    render = services.render
+
+    def recording(template: str, context: dict):
+        RENDERED_EMAILS.add(template)
+        return render(template, context)
+
+    monkeypatch.setattr(services, "render", recording)
+
+
+def emails_never_rendered() -> set[str]:
+    return email_kinds() - RENDERED_EMAILS

@@ -29,6 +29,7 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 from celery import Celery
+from django.conf import settings
 
 from tests.local_servers import free_port, redis_server
 from tests.production_stack import (
@@ -42,7 +43,7 @@ from tests.production_stack import (
 WAIT_SECONDS = 30
 PASSWORD = "scale-out-password-123"
 DOMAIN = "scale.example.nhs.uk"
-INBOX = "supportt-inbox@example.nhs.uk"  # SchemeSettings' default scheme inbox
+INBOX = settings.SCHEME_INBOX_EMAIL  # the scheme inbox until admins set one
 EXPIRING = 30
 ALREADY_PENDING = "already have a request waiting"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
