@@ -1,5 +1,6 @@
 """Jinja2 for our pages, with NHS.UK components from nhsuk-frontend-jinja."""
 
+import logging
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 from mentoring.form_rendering import component_for, error_summary_items, nhs_field_params
 from mentoring.formatting import long_date, paragraphs, scheme_markdown
 
+logger = logging.getLogger(__name__)
 _FRONTEND_TEMPLATES = str(Path(nhsuk_frontend_jinja.__file__).resolve().parent)
 
 
@@ -31,9 +33,10 @@ class StrictUndefined(ChainableUndefined):
     """Our templates fail on anything undefined; the NHS.UK macros keep their blanks.
 
     A name a view never passed, or an attribute or key that does not exist, raises
-    when a template of ours uses it (a page must not say "Request #5 to  ()"), in
-    tests and in production alike: production renders what the tests render.
-    nhsuk-frontend-jinja's templates test for options that were not given
+    when a template of ours uses it (a page must not say "Request #5 to  ()") in
+    tests and in development (STRICT_TEMPLATES). In production a page state no test
+    reached renders the blank and logs an error naming it, rather than show a person
+    an error page. nhsuk-frontend-jinja's templates test for options that were not given
     (`params.hint.text`, `htmlClasses`): an undefined made inside one of them stays
     a quiet, chainable blank. `caller` is undefined in a macro not called with
     `{% call %}`, on purpose.
@@ -46,8 +49,12 @@ class StrictUndefined(ChainableUndefined):
         self._quiet = self._undefined_name == "caller" or _made_in_frontend_template()
 
     def _check(self) -> None:
-        if not self._quiet:
+        if self._quiet:
+            return
+        if settings.STRICT_TEMPLATES:
             self._fail_with_undefined_error()
+        logger.error("Undefined in a template: %s", self._undefined_message)
+        self._quiet = True  # logged once per value
 
     def __getattr__(self, name: str):
         if name[:2] == "__" and name[-2:] == "__":

@@ -109,6 +109,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "mentoring.urls"
+# Templates raise on an undefined name (tests and development); in production they
+# log it as an error and render the blank rather than show a person an error page.
+STRICT_TEMPLATES = env_bool("STRICT_TEMPLATES", DEBUG)
 WSGI_APPLICATION = "mentoring.wsgi.application"
 
 TEMPLATES = [

@@ -11,6 +11,7 @@ from django.conf import settings
 # Everything the settings module reads, so the parent's values never leak in.
 SETTINGS_VARIABLES = {
     "DEBUG",
+    "STRICT_TEMPLATES",
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",

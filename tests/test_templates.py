@@ -33,6 +33,20 @@ def test_our_templates_fail_on_anything_undefined(source):
         jinja(source).render({"request_row": object(), "item": {}})
 
 
+def test_in_production_an_undefined_name_renders_blank_and_is_logged(settings, caplog):
+    """A page state no test reached: the person sees the page, the operator the error."""
+    settings.STRICT_TEMPLATES = False
+
+    html = jinja("Request to {{ mentor }}{% if missing %}yes{% endif %}.").render({})
+
+    assert html == "Request to ."
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert logged == [
+        "Undefined in a template: 'mentor' is undefined",
+        "Undefined in a template: 'missing' is undefined",
+    ]
+
+
 def test_the_nhs_macros_keep_their_optional_parameters():
     """nhsuk-frontend-jinja tests for options that were not given: those stay blank."""
     html = jinja(
