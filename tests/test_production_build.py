@@ -294,6 +294,15 @@ def test_the_health_check_compose_runs_passes(production):
     assert result.returncode == 0, result.stderr
 
 
+def test_no_page_walked_met_an_undefined_name_or_an_error(production):
+    """Production renders a blank for an undefined name and logs it: the walk above
+    must have logged none, and no process an error."""
+    for process in ("web", "worker", "beat"):
+        log = production.log(process)
+        assert "Undefined in a template" not in log, log[-3000:]
+        assert "Traceback" not in log, log[-3000:]
+
+
 def test_docker_compose_runs_the_same_script():
     """The services above are docker-compose's, started by the same commands."""
     compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
