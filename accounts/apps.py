@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
+
+from mentoring.sessions import stamp_log_in
 
 
 class AccountsConfig(AppConfig):
@@ -8,6 +11,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_after_migrate, dispatch_uid="accounts.roles")
+        user_logged_in.connect(stamp_log_in, dispatch_uid="mentoring.sessions.stamp_log_in")
 
 
 def _after_migrate(sender, app_config=None, **kwargs) -> None:

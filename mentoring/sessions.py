@@ -22,6 +22,12 @@ REFRESH_SECONDS = 60
 SAVED_AT_KEY = "_saved_at"  # seconds since the epoch of the session's last save
 
 
+def stamp_log_in(sender, request: HttpRequest, user, **kwargs) -> None:
+    """user_logged_in: a log-in saves the session, so the minute counts from it."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SAVED_AT_KEY] = int(time.time())
+
+
 def session_not_refreshed(view: Callable) -> Callable:
     """Mark a view whose requests never save the session (photos: many per page)."""
     view.session_not_refreshed = True  # type: ignore[attr-defined]
@@ -46,6 +52,7 @@ class SessionRefreshMiddleware:
         if match is not None and getattr(match.func, "session_not_refreshed", False):
             return response
         now = int(time.time())
-        if session.modified or now - session.get(SAVED_AT_KEY, 0) >= REFRESH_SECONDS:
+        age = now - session.get(SAVED_AT_KEY, 0)
+        if session.modified or not 0 <= age < REFRESH_SECONDS:  # (< 0: the clock went back)
             session[SAVED_AT_KEY] = now  # marks it modified: SessionMiddleware saves it
         return response
