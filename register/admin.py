@@ -314,7 +314,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
             return ""
         return format_html(
             '<img src="{}" width="40" height="40" alt="" loading="lazy">',
-            reverse("mentor_photo", args=[obj.pk, "small"]),
+            obj.photo_url("small"),
         )
 
     @admin.display(description="name", ordering="last_name")
@@ -339,7 +339,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
             return "No photo yet."
         return format_html(
             '<img src="{}" width="160" height="160" alt="Current photo of {}">',
-            reverse("mentor_photo", args=[obj.pk, "small"]),
+            obj.photo_url("small"),
             obj.full_name,
         )
 

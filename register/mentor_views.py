@@ -139,8 +139,7 @@ def my_bio_edit(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
             "form": form,
             "review": review,
             "status_label": status_label,
-            "has_photo": bool(profile.photo),
-            "profile_pk": profile.pk,
+            "thumbnail_url": profile.photo_url("small"),
         },
     )
 

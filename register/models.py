@@ -1,8 +1,11 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Concat, Lower
+from django.urls import reverse
 
 from register.fields import FlagsField
 
@@ -133,6 +136,19 @@ class ByDatabase(models.Func):
 
 def photo_path(instance: "MentorProfile", filename: str) -> str:
     return f"mentors/{filename}"
+
+
+def photo_version(name: str) -> str:
+    """A short fingerprint of a stored photo's file name, which is new at every upload."""
+    return hashlib.sha256(name.encode()).hexdigest()[:12]
+
+
+def versioned_photo_url(pk: int, size: str, name: str) -> str:
+    """A photo's address, or "" without one. It names the upload (?v=), so a browser may
+    keep the photo for a year: a new photo has a new address."""
+    if not name:
+        return ""
+    return f"{reverse('mentor_photo', args=[pk, size])}?v={photo_version(name)}"
 
 
 class MentorProfile(models.Model):
@@ -280,3 +296,8 @@ class MentorProfile(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def photo_url(self, size: str) -> str:
+        """The "small" (thumbnail) or "large" photo's address, or "" without a photo."""
+        field = self.photo_thumbnail if size == "small" else self.photo
+        return versioned_photo_url(self.pk, size, field.name or "")

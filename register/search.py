@@ -43,6 +43,7 @@ from register.models import (
     Trust,
     VirtualPlatform,
     Weekday,
+    versioned_photo_url,
 )
 from requests_app.workflow import mentor_availability, places_taken
 
@@ -518,7 +519,7 @@ class MentorCard:
     grade: str
     school: str
     trust: str
-    has_photo: bool
+    photo_url: str  # the thumbnail's address, or ""
     teaser: str
     days: tuple[str, ...]
     times: tuple[str, ...]
@@ -581,7 +582,7 @@ def mentor_cards(mentors: list[dict], viewer: Viewer, reference: ReferenceData) 
                 grade=names["grades"].get(row["grade_id"], ""),
                 school=names["schools"].get(row["school_id"], ""),
                 trust=names["trusts"].get(row["trust_id"], ""),
-                has_photo=bool(row["photo_thumbnail"]),
+                photo_url=versioned_photo_url(pk, "small", row["photo_thumbnail"]),
                 teaser=teaser(row["supportt_experience"] or row["motivation"] or ""),
                 days=tuple(flags_labels(row["available_days"], WEEKDAYS)),
                 times=tuple(flags_labels(row["available_times"], TIMES_OF_DAY)),

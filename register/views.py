@@ -4,11 +4,13 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from accounts.rules import is_mentee, is_scheme_admin
-from register.models import MentorProfile
+from mentoring.sessions import session_not_refreshed
+from register.models import MentorProfile, photo_version
 from register.texts import PUBLIC_PAGES, get_scheme_text
 from requests_app.models import SchemeSettings
 
 PHOTO_CONTENT_TYPE = "image/jpeg"  # every stored photo is re-encoded as JPEG
+PHOTO_MAX_AGE = 365 * 24 * 3600  # a year: a new upload has a new file name, so a new address
 
 
 @login_not_required
@@ -37,11 +39,14 @@ def scheme_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@session_not_refreshed  # a page of results asks for 20: they read the session, never write it
 @require_safe
 def photo(request: HttpRequest, pk: int, size: str) -> FileResponse:
     """A mentor's photo: for logged-in mentees and admins (published bios) and its owner.
 
     Photos are private data, so they are never served straight from the media folder.
+    Asked for by the address that names the upload (MentorProfile.photo_url), the browser
+    may keep it for a year without asking again; by any other, it asks every time.
     """
     # Requested once per thumbnail on a search page: read only what is needed here.
     mentor = get_object_or_404(
@@ -54,7 +59,10 @@ def photo(request: HttpRequest, pk: int, size: str) -> FileResponse:
     if not may_see or not field:
         raise Http404("No such photo.")
     response = FileResponse(field.open("rb"), content_type=PHOTO_CONTENT_TYPE)
-    response["Cache-Control"] = "private, max-age=3600"
+    if request.GET.get("v") == photo_version(field.name):
+        response["Cache-Control"] = f"private, max-age={PHOTO_MAX_AGE}, immutable"
+    else:
+        response["Cache-Control"] = "private, no-cache"
     response["Content-Disposition"] = "inline"
     return response
 

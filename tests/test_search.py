@@ -154,7 +154,7 @@ def test_each_card_has_the_small_photo_the_profile_link_and_the_bio_facts(client
 
     html = client.get(SEARCH).content.decode()
 
-    photo = reverse("mentor_photo", args=[m.pk, "small"])
+    photo = m.photo_url("small")  # the address names the upload
     assert (
         f'<img class="app-mentor-card__photo" src="{photo}" alt="Photo of Priya Shah" '
         'width="96" height="96">'
