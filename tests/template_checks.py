@@ -63,8 +63,8 @@ RENDERED_EMAILS: set[str] = set()
 
 
 def email_kinds() -> set[str]:
-    """Every email there is: a template emails/<kind>_subject.txt with its text and HTML."""
-    return {path.name.removesuffix("_subject.txt") for path in EMAILS.glob("*_subject.txt")}
+    """Every email there is: a template emails/<kind>.txt (its subject and body)."""
+    return {path.stem for path in EMAILS.glob("*.txt")}
 
 
 def record_email_renders(monkeypatch) -> None:

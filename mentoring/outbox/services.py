@@ -4,6 +4,7 @@ import contextlib
 import datetime
 import json
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,8 +15,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import CharField, DateTimeField, Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
+from django.template import Context, Template, engines
 from django.template.loader import render_to_string
+from django.template.loader_tags import BlockNode
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from mentoring.outbox import context as context_json
 from mentoring.outbox.models import Email, EmailState
@@ -102,7 +106,7 @@ def queue_templated_email(
     context: dict,
     attachments: list[Attachment] | None = None,
 ) -> None:
-    """Render emails/<template>_subject.txt, .txt and .html now, and queue them."""
+    """Render emails/<template>.txt (subject, text and HTML) now, and queue it."""
     subject, body, html = render(template, context)
     queue_email(
         to=to, subject=subject, body=body, html=html, kind=template, attachments=attachments
@@ -154,11 +158,45 @@ _EMPTY_TEXT = ("subject", "body", "html", "attachments", "claim", "last_error")
 
 
 def render(template: str, context: dict) -> tuple[str, str, str]:
+    """The subject, text and HTML of the email in emails/<template>.txt.
+
+    That file is plain text in two blocks, `subject` and `body`. The text part is the
+    body rendered with autoescape off; the HTML part is the body rendered again with
+    autoescape on, its paragraphs (between blank lines) made HTML, inside
+    emails/base.html. The `button` tag (`{% load email %}`) gives the link in each.
+    """
     context = {"SERVICE_NAME": settings.SERVICE_NAME, "SITE_URL": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
+    source = engines["django"].get_template(f"emails/{template}.txt").template
+    subject = " ".join(_render_block(source, "subject", context, autoescape=False).split())
+    body = _render_block(source, "body", context, autoescape=False).strip() + "\n"
+    escaped = _render_block(source, "body", context, autoescape=True)
+    html = render_to_string(
+        "emails/base.html", {**context, "subject": subject, "body": _html_paragraphs(escaped)}
+    )
     return subject, body, html
+
+
+def _render_block(source: Template, name: str, context: dict, *, autoescape: bool) -> str:
+    (block,) = (node for node in source.nodelist.get_nodes_by_type(BlockNode) if node.name == name)
+    rendering = Context(context, autoescape=autoescape)
+    with rendering.render_context.push_state(source), rendering.bind_template(source):
+        return block.render(rendering)
+
+
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+def _html_paragraphs(escaped: str) -> str:
+    """Text already escaped as HTML, in paragraphs: lines that all start "- " make a list,
+    other lines are kept apart by <br>."""
+    parts = []
+    for paragraph in _BLANK_LINE.split(escaped.strip()):
+        lines = [line.strip() for line in paragraph.strip().splitlines()]
+        if all(line.startswith("- ") for line in lines):
+            parts.append("<ul>" + "".join(f"<li>{line[2:]}</li>" for line in lines) + "</ul>")
+        else:
+            parts.append("<p>" + "<br>\n".join(lines) + "</p>")
+    return mark_safe("\n".join(parts))  # noqa: S308 (every part was escaped by the template)
 
 
 def send_soon(ids: list[int] | None = None) -> None:
