@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.rules import is_mentee, is_mentor
+from mentoring.pagination import paginate, pagination_links
 from register.access import framework_redirect
 from register.models import MentorProfile
 from requests_app import workflow
@@ -86,17 +87,26 @@ def send_request(request: HttpRequest, mentor_id: int) -> HttpResponse:
 @require_safe
 def mentee_requests(request: HttpRequest) -> HttpResponse:
     _require_mentee(request)
-    requests = (
+    requests = paginate(
+        request,
         MentoringRequest.objects.filter(mentee=request.user)
         .select_related("mentor")
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk"),
     )
     waiting = list(
         WaitingListEntry.objects.active().filter(mentee=request.user).select_related("mentor")
     )
     for entry in waiting:
         entry.position = workflow.position_in_line(entry)
-    return render(request, "requests/mine.jinja", {"requests": requests, "waiting": waiting})
+    return render(
+        request,
+        "requests/mine.jinja",
+        {
+            "requests": requests,
+            "pagination": pagination_links(request, requests),
+            "waiting": waiting,
+        },
+    )
 
 
 @require_safe
@@ -165,15 +175,23 @@ def mentor_requests(request: HttpRequest) -> HttpResponse:
     if gate := _mentor_gate(request):
         return gate
     now = timezone.now()
-    incoming = list(
-        MentoringRequest.objects.filter(mentor__user=request.user)
-        .select_related("mentee")
-        .order_by("response_deadline")
-    )
-    pending = [r for r in incoming if r.state == RequestState.PENDING]
+    incoming = MentoringRequest.objects.filter(mentor__user=request.user).select_related("mentee")
+    # Pending requests are few (each is answered or expires within days): all of them.
+    pending = list(incoming.filter(state=RequestState.PENDING).order_by("response_deadline"))
     annotate_working_days_left(pending, now)
-    answered = [r for r in incoming if r.state != RequestState.PENDING]
-    return render(request, "requests/incoming.jinja", {"pending": pending, "answered": answered})
+    answered = paginate(
+        request,
+        incoming.exclude(state=RequestState.PENDING).order_by("response_deadline", "pk"),
+    )
+    return render(
+        request,
+        "requests/incoming.jinja",
+        {
+            "pending": pending,
+            "answered": answered,
+            "pagination": pagination_links(request, answered),
+        },
+    )
 
 
 def _decision_page(request: HttpRequest, mentoring_request, **forms) -> HttpResponse:
