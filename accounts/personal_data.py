@@ -39,7 +39,8 @@ from accounts import personal_text
 from accounts.models import DataEvent, MenteeProfile, User
 from accounts.personal_text import ERASED_EMAIL_DOMAIN, texts_for
 from mentoring.outbox import services as outbox
-from register.models import MentorProfile, MentorStatus
+from register import services as bios
+from register.models import MentorProfile
 from requests_app import workflow
 from requests_app.models import (
     DeclineReason,
@@ -75,6 +76,8 @@ NOT_EXPORTED_MODELS = {
     # nobody but the mentor reads them, and never outside the service.
     "requests_app.MentorNote": "private notes, encrypted, never exported",
     "requests_app.NotesKey": "the key of a partnership's private notes, itself encrypted",
+    # The bio is exported; its history holds only states, numbers and dates.
+    "register.BioEvent": "the history of a bio's status, pause and capacity",
 }
 
 MENTOR_LEFT_MESSAGE = (
@@ -420,16 +423,17 @@ def _forget_mentor_side(user: User) -> list[str]:
     # The row stays (requests and partnerships point to it), with nothing personal in
     # it: its names and texts went with personal_text.erase_texts, the rest goes here.
     profile.virtual_platforms.clear()
+    bios.retire_bios(bios=[profile.pk], by=None)
+    if not profile.is_paused:
+        bios.pause_bio(bio=profile, by=None)
     MentorProfile.objects.filter(pk=profile.pk).update(
         user=None,
-        status=MentorStatus.RETIRED,
         photo="",
         photo_thumbnail="",
         available_days=0,
         available_times=0,
         meets_face_to_face=False,
         meets_virtually=False,
-        is_paused=True,
         register_consent_at=None,
         framework_confirmed_at=None,
         invitation_nonce="",

@@ -220,6 +220,9 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
     "requests_app.WaitingListEntry.outcome": "a choice",
     "requests_app.Transition.from_state": "a state",
     "requests_app.Transition.to_state": "a state",
+    "register.BioEvent.kind": "a choice",
+    "register.BioEvent.from_value": "a status, a yes/no or a number",
+    "register.BioEvent.to_value": "a status, a yes/no, a number or 'confirmed'",
     "requests_app.SchemeSettings.matching_mode": "a choice",
     # Generated from the bio fields above by the database: emptied with them.
     "register.MentorProfile.search_text": "computed from the bio's names and texts",

@@ -134,6 +134,17 @@ def _bios(count: int) -> str:
 # --- Mentors ------------------------------------------------------------------------------
 
 
+# Written only through register.services, never by the change form's save.
+SERVICE_COLUMNS = {
+    "status",
+    "is_paused",
+    "capacity",
+    "submitted_at",
+    "published_at",
+    "framework_confirmed_at",
+}
+
+
 @admin.register(MentorProfile)
 class MentorProfileAdmin(admin.ModelAdmin):
     form = MentorProfileAdminForm
@@ -259,7 +270,14 @@ class MentorProfileAdmin(admin.ModelAdmin):
                 "description": (
                     "Publish, unpublish or retire a bio with the actions on the mentor list."
                 ),
-                "fields": ["status", "capacity", "current_load", "is_paused"],
+                "fields": [
+                    "status",
+                    "capacity",
+                    "current_load",
+                    "is_paused",
+                    "shown_capacity",
+                    "shown_paused",
+                ],
             },
         ),
         ("Login", {"fields": ["user", "login_state", "invited_at"]}),
@@ -355,9 +373,37 @@ class MentorProfileAdmin(admin.ModelAdmin):
         elif remove:
             obj.photo = ""
             obj.photo_thumbnail = ""
-        super().save_model(request, obj, form, change)
+        if change:
+            self._save_changed_bio(request, obj, form)
+        else:
+            super().save_model(request, obj, form, change)
         if (processed or remove) and old_files:
             transaction.on_commit(lambda: [default_storage.delete(name) for name in old_files])
+
+    def _save_changed_bio(self, request, obj: MentorProfile, form) -> None:
+        """Save the form's other fields; pause and capacity go through the services.
+
+        The columns the services write are left out of the save, so a pause, a
+        capacity or a status set by someone else while the form was open is kept.
+        """
+        obj.save(
+            update_fields=[
+                field.name
+                for field in obj._meta.concrete_fields
+                if not field.primary_key and field.name not in SERVICE_COLUMNS
+            ]
+        )
+        shown_paused, shown_capacity = form.shown()
+        try:
+            if obj.is_paused != shown_paused:
+                change = services.pause_bio if obj.is_paused else services.resume_bio
+                change(bio=obj, by=request.user)
+            if obj.capacity != shown_capacity:
+                services.set_capacity(
+                    bio=obj, by=request.user, capacity=obj.capacity, expected=shown_capacity
+                )
+        except services.BioChangeRefused as refused:
+            self.message_user(request, str(refused), messages.ERROR)
 
     # --- Actions ---
 

@@ -36,6 +36,26 @@ class MentorProfileAdminForm(forms.ModelForm):
         label="Remove the current photo", required=False, help_text="Ignored if you upload one."
     )
 
+    # The pause and capacity as the form showed them: the admin changes only what its
+    # user changed, and a change made by someone else meanwhile is not overwritten.
+    shown_paused = forms.CharField(widget=forms.HiddenInput, required=False)
+    shown_capacity = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["shown_paused"].initial = "yes" if self.instance.is_paused else "no"
+            self.fields["shown_capacity"].initial = self.instance.capacity
+
+    def shown(self) -> tuple[bool, int]:
+        """(paused, capacity) when the form was shown; the saved values if not posted."""
+        paused = self.cleaned_data.get("shown_paused")
+        capacity = self.cleaned_data.get("shown_capacity")
+        return (
+            self.initial["is_paused"] if paused not in ("yes", "no") else paused == "yes",
+            self.initial["capacity"] if capacity is None else capacity,
+        )
+
     class Meta:
         model = MentorProfile
         # The stored photos and the invitation nonce are never edited by hand.

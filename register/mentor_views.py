@@ -32,13 +32,17 @@ from register.forms import (
 )
 from register.framework import get_framework_text
 from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
-from requests_app.models import Partnership, SchemeSettings, WaitingListEntry
-from requests_app.workflow import (
-    mentor_availability,
-    mentor_load,
-    places_may_have_freed,
-    position_in_line,
+from register.services import (
+    BioChangeRefused,
+    confirm_framework,
+    pause_bio,
+    record_submission,
+    resume_bio,
+    set_capacity,
+    submit_bio_for_review,
 )
+from requests_app.models import Partnership, SchemeSettings, WaitingListEntry
+from requests_app.workflow import mentor_availability, mentor_load, position_in_line
 
 HONEYPOT_FIELD = "website"  # hidden from people; bots fill it in
 SUBMIT_BIO_LIMIT = "submit_bio"  # its rate is in ACCOUNT_RATE_LIMITS, with allauth's
@@ -63,10 +67,7 @@ def framework_confirm(request: HttpRequest) -> HttpResponse:
     """Shows the framework; a POST records that the mentor has read it and will follow it."""
     profile = get_own_mentor_profile(request.user)
     if request.method == "POST":
-        now = timezone.now()
-        MentorProfile.objects.filter(pk=profile.pk, framework_confirmed_at__isnull=True).update(
-            framework_confirmed_at=now, updated_at=now
-        )
+        confirm_framework(bio=profile, by=request.user)
         messages.success(request, "Thank you for confirming the ethical framework.")
         return redirect("dashboard")
     return render(
@@ -85,7 +86,6 @@ def _save_mentor_edits(form: MentorBioForm, profile: MentorProfile, *, review: b
     Only the form's own columns are written, so a pause or a capacity change made
     at the same moment is not overwritten.
     """
-    now = timezone.now()
     changed = [str(form.fields[name].label) for name in form.changed_data]
     profile = form.save(commit=False)
     replaced = form.attach_photo(profile)
@@ -93,12 +93,7 @@ def _save_mentor_edits(form: MentorBioForm, profile: MentorProfile, *, review: b
         profile.save(update_fields=form.changed_columns())
         form.save_m2m()
         sent_for_review = (
-            review
-            and bool(changed)
-            and MentorProfile.objects.filter(pk=profile.pk, status=MentorStatus.PUBLISHED).update(
-                status=MentorStatus.SUBMITTED, submitted_at=now
-            )
-            == 1
+            review and bool(changed) and submit_bio_for_review(bio=profile, by=profile.user)
         )
         delete_files_after_commit(profile.photo.storage, replaced)
         if sent_for_review:
@@ -192,25 +187,23 @@ def my_bio_preview(request: HttpRequest, profile: MentorProfile) -> HttpResponse
 
 def _set_paused(request: HttpRequest, profile: MentorProfile, *, paused: bool) -> HttpResponse:
     """Pause or resume taking requests: one function for both directions."""
-    now = timezone.now()
-    changed = MentorProfile.objects.filter(pk=profile.pk, is_paused=not paused).update(
-        is_paused=paused, updated_at=now
+    try:
+        (pause_bio if paused else resume_bio)(bio=profile, by=request.user)
+    except BioChangeRefused:
+        messages.info(
+            request,
+            "You had already paused taking requests."
+            if paused
+            else "You were already taking requests.",
+        )
+        return redirect("dashboard")
+    messages.success(
+        request,
+        "You have paused taking requests. Mentees can still read your bio, but they "
+        "cannot send you a request until you resume."
+        if paused
+        else "You are taking requests again.",
     )
-    if paused:
-        messages.success(
-            request,
-            "You have paused taking requests. Mentees can still read your bio, but they "
-            "cannot send you a request until you resume."
-            if changed
-            else "You had already paused taking requests.",
-        )
-    else:
-        if changed:
-            places_may_have_freed([profile.pk])
-        messages.success(
-            request,
-            "You are taking requests again." if changed else "You were already taking requests.",
-        )
     return redirect("dashboard")
 
 
@@ -234,11 +227,7 @@ def my_bio_capacity(request: HttpRequest, profile: MentorProfile) -> HttpRespons
         form = CapacityForm(request.POST)
         if form.is_valid():
             capacity = form.cleaned_data["capacity"]
-            MentorProfile.objects.filter(pk=profile.pk).update(
-                capacity=capacity, updated_at=timezone.now()
-            )
-            if capacity > profile.capacity:
-                places_may_have_freed([profile.pk])
+            set_capacity(bio=profile, by=request.user, capacity=capacity)
             if load >= capacity:
                 messages.success(
                     request,
@@ -289,6 +278,7 @@ def _save_submission(form: SelfSubmissionForm, scheme: SchemeSettings) -> Mentor
         with transaction.atomic():
             profile.save()
             form.save_m2m()
+            record_submission(bio=profile, now=now)
     except IntegrityError:
         # The same email sent twice at the same moment: the unique constraint decided.
         profile.photo.storage.delete(profile.photo.name)

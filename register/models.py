@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from register.fields import FlagsField
 
@@ -301,3 +302,35 @@ class MentorProfile(models.Model):
         """The "small" (thumbnail) or "large" photo's address, or "" without a photo."""
         field = self.photo_thumbnail if size == "small" else self.photo
         return versioned_photo_url(self.pk, size, field.name or "")
+
+
+class BioEventKind(models.TextChoices):
+    STATUS = "status", "Status changed"
+    PAUSED = "paused", "Paused taking requests"
+    RESUMED = "resumed", "Resumed taking requests"
+    CAPACITY = "capacity", "Capacity changed"
+    FRAMEWORK = "framework", "Confirmed the ethical framework"
+
+
+class BioEvent(models.Model):
+    """History: every change to a bio's status, pause, capacity or framework confirmation."""
+
+    profile = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="history")
+    kind = models.CharField(max_length=20, choices=BioEventKind.choices)
+    from_value = models.CharField(max_length=20, blank=True)
+    to_value = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the system made the change.",
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.from_value} → {self.to_value}"
