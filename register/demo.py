@@ -7,7 +7,6 @@ names, so running the seed again updates rows in place and overwrites nothing.
 
 from __future__ import annotations
 
-import datetime
 import io
 import time
 import unicodedata
@@ -952,7 +951,7 @@ def ensure_login(email: str, *, first_name: str, last_name: str, staff: bool = F
     return user, created
 
 
-def _ensure_mentee_profile(user, ref: Reference, **extra):
+def ensure_mentee_profile(user, ref: Reference, **extra):
     """A demo mentee's profile: out of training, ST4 in the School of Medicine in Leeds."""
     from accounts.models import MenteeProfile, TrainingStatus
 
@@ -972,7 +971,7 @@ def _ensure_mentee_profile(user, ref: Reference, **extra):
 
 def ensure_mentee(ref: Reference):
     user, created = ensure_login(MENTEE_EMAIL, first_name="Jess", last_name="Okoro")
-    profile = _ensure_mentee_profile(user, ref, pronouns="she/her")
+    profile = ensure_mentee_profile(user, ref, pronouns="she/her")
     if profile.privacy_consent_at is None:
         profile.privacy_consent_at = timezone.now()
         profile.save(update_fields=["privacy_consent_at", "updated_at"])
@@ -992,54 +991,32 @@ def ensure_admin():
 FULL_MENTEE_EMAIL = "mentee.in.a.partnership@example.nhs.uk"
 
 
-def ensure_a_full_mentor(seeds: list[MentorSeed], ref: Reference) -> MentorProfile | None:
-    """One mentor with one place, taken by a partnership with another demo mentee, so the
-    demo shows a mentor who is full and whose waiting list is open."""
-    from requests_app.models import (
-        OPEN_PARTNERSHIP_STATES,
-        MentoringRequest,
-        Partnership,
-        PartnershipState,
-        RequestState,
-    )
-
-    seed = next(
+def the_full_mentor(seeds: list[MentorSeed]) -> MentorSeed | None:
+    """The demo mentor with one place, which the demo's partnership takes, so the demo
+    shows a mentor who is full and whose waiting list is open (the partnership itself is
+    made through the workflow, by the seed_demo command)."""
+    return next(
         (s for s in seeds[1:] if s.fields["capacity"] == 1 and not s.fields["is_paused"]),
         None,
     )
-    if seed is None:
-        return None
-    mentor = MentorProfile.objects.get(email__iexact=seed.email)
-    if Partnership.objects.filter(mentor=mentor, state__in=OPEN_PARTNERSHIP_STATES).exists():
-        return mentor
+
+
+def ensure_demo_user(email: str, *, first_name: str, last_name: str):
+    """A demo person who cannot log in, with a verified address (the workflow asks for
+    one before a mentee sends a request)."""
+    from allauth.account.models import EmailAddress
+
     User = get_user_model()
-    user = User.objects.filter(email__iexact=FULL_MENTEE_EMAIL).first()
+    user = User.objects.filter(email__iexact=email).first()
     if user is None:
-        user = User(email=FULL_MENTEE_EMAIL, first_name="Alex", last_name="Moreno")
+        user = User(email=email, first_name=first_name, last_name=last_name)
         user.set_unusable_password()
         user.save()
-    _ensure_mentee_profile(user, ref)
-    now = timezone.now()
-    request = MentoringRequest.objects.create(
-        mentee=user,
-        mentor=mentor,
-        state=RequestState.ACCEPTED,
-        created_at=now - datetime.timedelta(days=14),
-        response_deadline=now - datetime.timedelta(days=7),
-        answered_at=now - datetime.timedelta(days=12),
-    )
-    Partnership.objects.create(
-        request=request,
-        mentee=user,
-        mentor=mentor,
-        state=PartnershipState.ACTIVE,
-        started_at=request.answered_at,
-        mentee_confirmed_at=request.answered_at,
-        mentor_confirmed_at=request.answered_at,
-        sessions_allowed=4,
-        window_ends_on=(now + datetime.timedelta(days=160)).date(),
-    )
-    return mentor
+    if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+    return user
 
 
 # --- The whole seed ------------------------------------------------------------------------
@@ -1053,10 +1030,15 @@ class SeedResult:
     seconds: float
 
 
-def seed(count: int, storage: Storage | None = None) -> SeedResult:
-    """Reference data, `count` published mentors with headshots, and three demo logins."""
-    from requests_app.models import SchemeSettings
-
+def seed(
+    count: int,
+    storage: Storage | None = None,
+    *,
+    then: Callable[[list[MentorSeed], Reference], None] | None = None,
+) -> SeedResult:
+    """Reference data, `count` published mentors with headshots, and three demo logins;
+    `then(seeds, ref)` adds more in the same transaction (the apps above this one add
+    their demo rows through it)."""
     if not 1 <= count <= MAX_MENTORS:
         raise ValueError(f"The number of mentors must be between 1 and {MAX_MENTORS}.")
     started = time.perf_counter()
@@ -1078,9 +1060,9 @@ def seed(count: int, storage: Storage | None = None) -> SeedResult:
         )
         mentors = upsert_mentors(seeds, ref, mentor_user)
         _, mentee_created = ensure_mentee(ref)
-        ensure_a_full_mentor(seeds, ref)
         _, admin_created = ensure_admin()
-        SchemeSettings.load()
+        if then is not None:
+            then(seeds, ref)
     return SeedResult(
         mentors=mentors,
         photos=photos,

@@ -156,3 +156,46 @@ def test_one_mentor_is_full_so_the_demo_shows_a_waiting_list(media, client):
     client.force_login(get_user_model().objects.get(email=demo.MENTEE_EMAIL))
     page = client.get(reverse("mentor_profile", args=[full[0].pk])).content.decode()
     assert "waiting list" in page
+
+
+def test_the_demo_partnership_was_made_through_the_workflow_with_its_history(media):
+    from django.utils import timezone
+
+    from mentoring.outbox.models import Email, EmailState
+    from requests_app.models import (
+        Meeting,
+        MeetingState,
+        MentoringRequest,
+        Partnership,
+        PartnershipState,
+        RequestState,
+        Transition,
+    )
+
+    seed(24)
+    now = timezone.now()
+
+    request = MentoringRequest.objects.get()
+    partnership = Partnership.objects.get()
+    assert request.state == RequestState.ACCEPTED
+    assert partnership.state == PartnershipState.ACTIVE
+    assert request.created_at < request.answered_at < now
+    # Every demo request, partnership and meeting has the history the workflow writes.
+    assert list(
+        Transition.objects.filter(request=request).order_by("at").values_list("to_state", flat=True)
+    ) == [RequestState.PENDING, RequestState.ACCEPTED]
+    assert list(
+        Transition.objects.filter(partnership=partnership, to_state=PartnershipState.ACTIVE)
+        .exclude(from_state="")
+        .values_list("from_state", flat=True)
+    ) == [PartnershipState.AGREEMENT_PENDING]
+    meetings = Meeting.objects.order_by("starts_at")
+    assert [m.state for m in meetings] == [MeetingState.HELD, MeetingState.PLANNED]
+    assert meetings[0].starts_at < now < meetings[1].starts_at
+    for meeting in meetings:
+        assert Transition.objects.filter(meeting=meeting, to_state=meeting.state).exists()
+    assert all(t.at < now for t in Transition.objects.all())
+    # The emails the workflow queued count as sent: the demo does not send stale news.
+    assert Email.objects.exists()
+    assert not Email.objects.owed().exists()
+    assert set(Email.objects.values_list("state", flat=True)) == {EmailState.SENT}

@@ -1,12 +1,16 @@
-"""manage.py seed_demo [--mentors N]: demo mentors with headshots and three demo logins.
+"""manage.py seed_demo [--mentors N]: demo mentors with headshots, three demo logins, and a
+partnership made through the workflow (so it has its history).
 
-Safe to run again: rows are matched by email and photos by file name, so a
-second run creates nothing and changes no password or photo.
+It lives here, not in register, because it reaches both apps and register does not
+import requests_app. Safe to run again: rows are matched by email and photos by file
+name, and the partnership is made only when its mentor has none, so a second run
+creates nothing and changes no password or photo.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
 from register import demo
+from requests_app import demo as requests_demo
 
 
 class Command(BaseCommand):
@@ -25,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--mentors must be between 1 and {demo.MAX_MENTORS}, not {mentors}."
             )
-        result = demo.seed(mentors)
+        result = requests_demo.seed(mentors)
         counts = result.mentors
         photos = result.photos
         self.stdout.write(
