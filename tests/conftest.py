@@ -127,6 +127,19 @@ def other_mentor(db):
 
 
 @pytest.fixture
+def full_mentor(mentor):
+    """The mentor's bio, with one place and a mentee in it."""
+    from requests_app.models import PartnershipState
+    from tests.factories import PartnershipFactory
+
+    profile = mentor.mentor_profile
+    profile.capacity = 1
+    profile.save()
+    PartnershipFactory(request__mentor=profile, state=PartnershipState.ACTIVE)
+    return profile
+
+
+@pytest.fixture
 def scheme_admin(db):
     """Staff in the Scheme admins group."""
     from tests.factories import SchemeAdminFactory

@@ -121,6 +121,13 @@ class Stack:
     def log(self, name: str) -> str:
         return self.logs[name].read_text(errors="replace")
 
+    def release(self) -> None:
+        """The image's build step and the release's migrations, side by side."""
+        self.start("collectstatic", [str(SERVE), "collectstatic"])
+        self.start("migrate", [str(SERVE), "migrate"])
+        self.finish("collectstatic")
+        self.finish("migrate")
+
     def finish(self, name: str) -> None:
         """Wait for a one-off command; fail with its output unless it succeeded."""
         returncode = self.processes[name].wait(timeout=START_SECONDS * 4)

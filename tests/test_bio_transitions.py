@@ -10,20 +10,10 @@ from register import services
 from register.models import BioEvent, BioEventKind, MentorProfile, MentorStatus
 from requests_app import workflow
 from requests_app.models import PartnershipState, WaitingListEntry
-from tests.factories import MentorProfileFactory, PartnershipFactory
+from tests.factories import MentorProfileFactory
 from tests.test_register_admin import bio_form_data, change_url
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def full_mentor(mentor):
-    """The mentor, with one place and a mentee in it."""
-    profile = mentor.mentor_profile
-    profile.capacity = 1
-    profile.save()
-    PartnershipFactory(request__mentor=profile, state=PartnershipState.ACTIVE)
-    return profile
 
 
 @pytest.fixture

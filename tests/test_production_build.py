@@ -68,11 +68,7 @@ def production(tmp_path_factory) -> Iterator[Production]:
         )
         stack = Stack(folder, env)
         try:
-            # The image's build step and the release's migrations, side by side.
-            stack.start("collectstatic", [str(SERVE), "collectstatic"])
-            stack.start("migrate", [str(SERVE), "migrate"])
-            stack.finish("collectstatic")
-            stack.finish("migrate")
+            stack.release()
             for role in ("web", "worker", "beat"):
                 stack.serve(role)
             # Meanwhile, as an operator would: demo data, and the demo admin sets up an

@@ -33,7 +33,6 @@ from django.conf import settings
 
 from tests.local_servers import free_port, redis_server
 from tests.production_stack import (
-    SERVE,
     Stack,
     health_answers,
     postgres_database,
@@ -262,10 +261,7 @@ def scale_out(tmp_path_factory) -> Iterator[ScaleOut]:
         }
         stack = Stack(folder, env)
         try:
-            stack.start("collectstatic", [str(SERVE), "collectstatic"])
-            stack.start("migrate", [str(SERVE), "migrate"])
-            stack.finish("collectstatic")
-            stack.finish("migrate")
+            stack.release()
             for (name, _), port in zip(webs.items(), ports, strict=True):
                 stack.serve("web", name=name, PORT=str(port))
             stack.serve("worker", name="worker-1")

@@ -37,16 +37,6 @@ def _emails_go_after_commit(committed):
     after_commit = committed
 
 
-@pytest.fixture
-def full_mentor(mentor):
-    """The mentor, with one place and a mentee in it."""
-    profile = mentor.mentor_profile
-    profile.capacity = 1
-    profile.save()
-    PartnershipFactory(request__mentor=profile, state=PartnershipState.ACTIVE)
-    return profile
-
-
 def join(mentee, profile) -> WaitingListEntry:
     return workflow.join_waiting_list(mentee=mentee, mentor_id=profile.pk)
 
