@@ -41,8 +41,9 @@ from register.services import (
     set_capacity,
     submit_bio_for_review,
 )
+from requests_app.availability import mentor_availability, mentor_load
 from requests_app.models import Partnership, SchemeSettings, WaitingListEntry
-from requests_app.workflow import mentor_availability, mentor_load, position_in_line
+from requests_app.workflow import position_in_line
 
 HONEYPOT_FIELD = "website"  # hidden from people; bots fill it in
 SUBMIT_BIO_LIMIT = "submit_bio"  # its rate is in ACCOUNT_RATE_LIMITS, with allauth's

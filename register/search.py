@@ -8,7 +8,7 @@ called to keep them current.
 
 A page costs two queries whatever its size: one statement for the page of
 mentors with their bios, platforms and the total (see result_page), and the
-places taken with them (requests_app.workflow.places_taken); the reference
+places taken with them (requests_app.availability); the reference
 lists are cached. Drawing the NHS.UK components and reading the query string
 through the filter form cost more than the queries, so the filter panel, each
 card and what a query string asks for are worked out once per distinct content
@@ -45,7 +45,7 @@ from register.models import (
     Weekday,
     versioned_photo_url,
 )
-from requests_app.workflow import mentor_availability, places_taken
+from requests_app.availability import availability_of, places_taken_expression
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000  # a larger number in a link is treated as "past the end"
@@ -553,18 +553,15 @@ def shared_reasons(school_id: int, trust_id: int, viewer: Viewer) -> tuple[str, 
     return tuple(reasons)
 
 
-class _RequestState:
-    """The three values the workflow's mentor_availability() reads, without a whole model."""
-
-    def __init__(self, *, status: str, is_paused: bool, capacity: int, **other) -> None:
-        self.status, self.is_paused, self.capacity = status, is_paused, capacity
-
-
 def mentor_cards(mentors: list[dict], viewer: Viewer, reference: ReferenceData) -> list[MentorCard]:
     """The cards of one page of mentors (see result_page), in their order: one query."""
     names = reference.names
-    loads = places_taken(
-        [row["id"] for row in mentors], for_mentee=viewer.user_id if viewer.is_mentee else None
+    loads = dict(
+        MentorProfile.objects.filter(pk__in=[row["id"] for row in mentors])
+        .annotate(
+            taken=places_taken_expression(for_mentee=viewer.user_id if viewer.is_mentee else None)
+        )
+        .values_list("pk", "taken")
     )
     unknown = (len(reference.platform_position), "")
 
@@ -572,7 +569,12 @@ def mentor_cards(mentors: list[dict], viewer: Viewer, reference: ReferenceData) 
     for row in mentors:
         pk = row["id"]
         # Whether they take requests: the workflow's one rule, on the values loaded here.
-        availability = mentor_availability(_RequestState(**row), load=loads.get(pk, 0))
+        availability = availability_of(
+            status=row["status"],
+            is_paused=row["is_paused"],
+            capacity=row["capacity"],
+            taken=loads.get(pk, 0),
+        )
         platforms = sorted(reference.platform_position.get(p, unknown) for p in row["platform_ids"])
         cards.append(
             MentorCard(

@@ -15,6 +15,7 @@ from register.access import framework_redirect
 from register.models import MentorProfile
 from requests_app import workflow
 from requests_app.access import get_request_for_mentee, get_request_for_mentor
+from requests_app.availability import mentor_availability
 from requests_app.forms import AcceptForm, DeclineForm, SendRequestForm
 from requests_app.models import (
     MentoringRequest,
@@ -50,9 +51,7 @@ def send_request(request: HttpRequest, mentor_id: int) -> HttpResponse:
     refusal = ""
     if mentor.user_id == request.user.pk:
         refusal = "You cannot send a request to yourself."
-    elif not (
-        availability := workflow.mentor_availability(mentor, for_mentee=request.user)
-    ).taking_requests:
+    elif not (availability := mentor_availability(mentor, for_mentee=request.user)).taking_requests:
         refusal = availability.reason
     form = SendRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not refusal and form.is_valid():

@@ -15,7 +15,7 @@ from cryptography.fernet import InvalidToken
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -35,9 +35,11 @@ from accounts.rules import is_mentee
 from mentoring.formatting import long_date
 from mentoring.outbox import services as outbox
 from mentoring.outbox.services import queue_for_rows, queue_templated_email
+from mentoring.queueing import enqueue
 from mentoring.sql import insert_from_select
 from register.models import MentorProfile, MentorStatus
 from requests_app import notes, working_days
+from requests_app.availability import mentor_availability, mentor_load
 from requests_app.ics import meeting_ics
 from requests_app.models import (
     OPEN_PARTNERSHIP_STATES,
@@ -68,85 +70,6 @@ DECISION_LINK_MAX_AGE = datetime.timedelta(days=14)
 
 class WorkflowError(Exception):
     """A rule refused the change; the message is written for the person who tried."""
-
-
-@dataclass(frozen=True)
-class Availability:
-    """Whether a mentor can take a new request, and why not."""
-
-    taking_requests: bool
-    reason: str = ""
-    # Full (not paused, not off the register): a mentee may join the waiting list.
-    waiting_list_open: bool = False
-
-
-def mentor_load(mentor: MentorProfile) -> int:
-    return Partnership.objects.filter(mentor=mentor, state__in=OPEN_PARTNERSHIP_STATES).count()
-
-
-def places_taken(mentor_ids: list[int], *, for_mentee=None) -> dict[int, int]:
-    """Places taken per mentor, in one query: open partnerships, and places kept for
-    someone on the waiting list (other than `for_mentee`, whose own place is theirs).
-
-    A place is kept by an offer not yet used or lapsed, and by a request sent with
-    an offer while it waits for an answer. Written as SQL: the search page asks for
-    it on every page, and building it with the ORM cost several times running it.
-    """
-    if not mentor_ids:
-        return {}
-    mentors = ", ".join(["%s"] * len(mentor_ids))
-    open_states = ", ".join(["%s"] * len(OPEN_PARTNERSHIP_STATES))
-    not_theirs = "AND w.mentee_id <> %s" if for_mentee is not None else ""
-    sql = f"""
-        SELECT mentor_id, COUNT(*) FROM (
-            SELECT mentor_id FROM {Partnership._meta.db_table}
-            WHERE mentor_id IN ({mentors}) AND state IN ({open_states})
-            UNION ALL
-            SELECT w.mentor_id FROM {WaitingListEntry._meta.db_table} w
-            LEFT JOIN {MentoringRequest._meta.db_table} r ON r.id = w.request_id
-            WHERE w.mentor_id IN ({mentors}) {not_theirs}
-            AND (
-                (w.left_at IS NULL AND w.offered_at IS NOT NULL)
-                OR (w.outcome = %s AND r.state = %s)
-            )
-        ) taken
-        GROUP BY mentor_id
-    """  # noqa: S608 - table names from the models, every value a parameter
-    params = [
-        *mentor_ids,
-        *OPEN_PARTNERSHIP_STATES,
-        *mentor_ids,
-        *([getattr(for_mentee, "pk", for_mentee)] if for_mentee is not None else []),
-        WaitingOutcome.REQUESTED,
-        RequestState.PENDING,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(cursor.fetchall())
-
-
-def mentor_availability(
-    mentor: MentorProfile, *, load: int | None = None, for_mentee=None
-) -> Availability:
-    """Whether `mentor` takes a new request (from `for_mentee`, when given).
-
-    `load` is the places taken (see places_taken) when the caller has counted them.
-    """
-    if mentor.status != MentorStatus.PUBLISHED:
-        return Availability(False, "This mentor is not on the register at the moment.")
-    if mentor.is_paused:
-        return Availability(False, "This mentor has paused taking requests.")
-    if mentor.capacity == 0:  # the same as pausing, so no waiting list either
-        return Availability(False, "This mentor is not taking new mentees at the moment.")
-    if load is None:
-        load = places_taken([mentor.pk], for_mentee=for_mentee).get(mentor.pk, 0)
-    if load >= mentor.capacity:
-        return Availability(
-            False,
-            "This mentor has no space for another mentee at the moment.",
-            waiting_list_open=True,
-        )
-    return Availability(True)
 
 
 def _record(*, at: datetime.datetime, actor=None, reason: str = "", **subject_and_states) -> None:
@@ -515,11 +438,9 @@ def places_may_have_freed(mentor_ids) -> None:
     ids = sorted(set(mentor_ids))
     if not ids:
         return
-    from mentoring.queueing import enqueue
-    from requests_app import tasks
-
-    # Without a broker the beat job offers the places within 15 minutes.
-    transaction.on_commit(lambda: enqueue(tasks.offer_waiting_list_places, ids))
+    # Without a broker the beat job offers the places within 15 minutes. By name:
+    # requests_app.tasks imports this module.
+    transaction.on_commit(lambda: enqueue("requests_app.tasks.offer_waiting_list_places", ids))
 
 
 def position_in_line(entry: WaitingListEntry) -> int:

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from register.agreement_text import AGREEMENT_TEXT
 from requests_app import tasks, workflow
+from requests_app.availability import places_taken
 from requests_app.models import (
     EndReason,
     ExtensionRequest,
@@ -482,7 +483,7 @@ def test_the_mentors_place_is_freed_however_the_partnership_ends(
         assert workflow.complete_finished_partnerships(now=moment(7, 5)) == 1
 
     assert workflow.mentor_load(profile) == 0
-    assert workflow.places_taken([profile.pk]) == {}
+    assert places_taken(profile) == 0
     assert workflow.mentor_availability(profile).taking_requests
     workflow.send_request(mentee=other_mentee, mentor_id=profile.pk)
 
