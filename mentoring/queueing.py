@@ -3,20 +3,26 @@
 Use it only for work that a beat job catches up on anyway (the outbox sweeper
 for emails, the waiting-list job for offers): if the broker cannot be reached,
 the message is skipped with a warning and the work waits for that job.
+
+A service names the task (its Celery name) rather than importing it: the tasks
+module imports the service it adapts, so importing it back would make a circle.
+An app whose tasks are queued by name imports them in ready(), so every process has them.
 """
 
 import logging
 
-from celery import Task
+from celery import Task, current_app
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task: Task, *args, **kwargs) -> bool:
+def enqueue(task: Task | str, *args, **kwargs) -> bool:
     """Publish `task(*args, **kwargs)` once, without retrying; False if the
     broker could not take it (see CELERY_BROKER_TRANSPORT_OPTIONS for how
-    quickly that is known)."""
+    quickly that is known). `task` is a task or its name."""
+    if isinstance(task, str):
+        task = current_app.tasks[task]
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
     except OperationalError as error:

@@ -7,7 +7,7 @@ class RequestsAppConfig(AppConfig):
 
     def ready(self) -> None:
         from register import signals
-        from requests_app import workflow
+        from requests_app import tasks, workflow  # noqa: F401 (tasks: registers them)
 
         def offer_freed_places(sender, mentor_ids, **kwargs) -> None:
             workflow.places_may_have_freed(mentor_ids)

@@ -210,9 +210,9 @@ def send_soon(ids: list[int] | None = None) -> None:
 
 
 def _nudge(ids: list[int] | None) -> None:
-    from mentoring.outbox import tasks
-
-    enqueue(tasks.send_emails, ids=ids)  # the broker down: the sweeper sends them
+    # By name: mentoring.outbox.tasks imports this module. The broker down: the
+    # sweeper sends them.
+    enqueue("mentoring.outbox.tasks.send_emails", ids=ids)
 
 
 # --- Sending -----------------------------------------------------------------------
