@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
@@ -88,14 +89,14 @@ class FallbackRedisCache(RedisCache):
     cannot be reached. Give it short socket timeouts in OPTIONS
     (socket_connect_timeout, socket_timeout) so that finding out is quick."""
 
-    def __init__(self, server, params):
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._location = server if isinstance(server, str) else ",".join(server)
         self._outage = outage_for(self._location)
         # LocMemCache shares its data between instances of the same name.
         self._local = LocMemCache(f"redis-fallback:{self._location}", {**params, "OPTIONS": {}})
 
-    def _call(self, name: str, *args, **kwargs):
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         now = time.time()
         if self._outage.skip_redis(now):
             return getattr(self._local, name)(*args, **kwargs)
@@ -108,35 +109,35 @@ class FallbackRedisCache(RedisCache):
             self._outage.answered(self._location)
         return result
 
-    def add(self, *args, **kwargs):
+    def add(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("add", *args, **kwargs)
 
-    def get(self, *args, **kwargs):
+    def get(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("get", *args, **kwargs)
 
-    def set(self, *args, **kwargs):
+    def set(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("set", *args, **kwargs)
 
-    def touch(self, *args, **kwargs):
+    def touch(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("touch", *args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("delete", *args, **kwargs)
 
-    def get_many(self, *args, **kwargs):
+    def get_many(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("get_many", *args, **kwargs)
 
-    def has_key(self, *args, **kwargs):
+    def has_key(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("has_key", *args, **kwargs)
 
-    def incr(self, *args, **kwargs):
+    def incr(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("incr", *args, **kwargs)
 
-    def set_many(self, *args, **kwargs):
+    def set_many(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("set_many", *args, **kwargs)
 
-    def delete_many(self, *args, **kwargs):
+    def delete_many(self, *args: Any, **kwargs: Any) -> Any:
         return self._call("delete_many", *args, **kwargs)
 
-    def clear(self):
-        return self._call("clear")
+    def clear(self) -> None:
+        self._call("clear")

@@ -64,7 +64,7 @@ app.conf.beat_schedule = {
 
 
 @app.on_after_configure.connect
-def make_filesystem_broker_folders(sender, **kwargs):
+def make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     """The filesystem transport needs its folders to exist before it starts."""
     options = sender.conf.broker_transport_options or {}
     for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder"):

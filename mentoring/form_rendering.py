@@ -5,6 +5,9 @@ the result to the matching nhsuk-frontend-jinja macro, so every form gets the
 same labels, hints, inline errors and error summary links.
 """
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django import forms
 from django.forms.boundfield import BoundField
 
@@ -65,7 +68,14 @@ def _selected(field: BoundField) -> set[str]:
     return {str(value)}
 
 
-def nhs_field_params(field: BoundField, **overrides) -> dict:
+def _choices(field: BoundField) -> Iterable[tuple[Any, Any]]:
+    if not isinstance(field.field, forms.ChoiceField):
+        raise TypeError(f"{field.name} is shown with choices but is not a choice field.")
+    # Setting a ChoiceField's choices normalises them to (value, label) pairs.
+    return cast(Iterable[tuple[Any, Any]], field.field.choices)
+
+
+def nhs_field_params(field: BoundField, **overrides: Any) -> dict:
     kind = component_for(field)
     attrs = {
         k: v
@@ -93,7 +103,7 @@ def nhs_field_params(field: BoundField, **overrides) -> dict:
                 "text": str(label),
                 "checked": str(value) in selected,
             }
-            for value, label in field.field.choices
+            for value, label in _choices(field)
             if str(value) != ""
         ]
     elif kind == "checkbox":
@@ -113,7 +123,7 @@ def nhs_field_params(field: BoundField, **overrides) -> dict:
         params["label"] = {"text": _label_text(field)}
         params["items"] = [
             {"value": str(value), "text": str(label), "selected": str(value) in selected}
-            for value, label in field.field.choices
+            for value, label in _choices(field)
         ]
     else:
         params["label"] = {"text": _label_text(field)}

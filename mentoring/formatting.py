@@ -12,7 +12,7 @@ _LINK = re.compile(r"\[([^\]]+)\]\(((?:https?://|mailto:|/)[^)\s]*)\)")
 
 def _inline(text: str) -> str:
     """Escape a line, then turn [label](url) into a link and **x** into bold."""
-    escaped = escape(text)
+    escaped: str = escape(text)
     escaped = _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>', escaped)
     return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
 

@@ -2,14 +2,17 @@
 
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import nhsuk_frontend_jinja
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+from jinja2 import BaseLoader, ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from mentoring.form_rendering import component_for, error_summary_items, nhs_field_params
 from mentoring.formatting import long_date, paragraphs, scheme_markdown
@@ -20,7 +23,7 @@ _FRONTEND_TEMPLATES = str(Path(nhsuk_frontend_jinja.__file__).resolve().parent)
 
 def _made_in_frontend_template() -> bool:
     """Whether the nearest template on the stack is one of nhsuk-frontend-jinja's."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
         if filename.endswith(".jinja") or filename == "<template>":
@@ -44,7 +47,7 @@ class StrictUndefined(ChainableUndefined):
 
     __slots__ = ("_quiet",)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._quiet = self._undefined_name == "caller" or _made_in_frontend_template()
 
@@ -56,13 +59,14 @@ class StrictUndefined(ChainableUndefined):
         logger.error("Undefined in a template: %s", self._undefined_message)
         self._quiet = True  # logged once per value
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> "StrictUndefined":
         if name[:2] == "__" and name[-2:] == "__":
             raise AttributeError(name)
         self._check()
         return self
 
-    def __getitem__(self, name):
+    # Undefined.__getitem__ is its failing method under another name, as in ChainableUndefined.
+    def __getitem__(self, name: str) -> "StrictUndefined":  # type: ignore[override]
         self._check()
         return self
 
@@ -77,7 +81,7 @@ class StrictUndefined(ChainableUndefined):
         self._check()
         return False
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         self._check()
         return iter(())
 
@@ -85,32 +89,33 @@ class StrictUndefined(ChainableUndefined):
         self._check()
         return 0
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         self._check()
         return type(self) is type(other)
 
-    def __ne__(self, other) -> bool:
+    def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
     def __hash__(self) -> int:
         return id(type(self))
 
-    def __contains__(self, item) -> bool:
+    def __contains__(self, item: object) -> bool:
         self._check()
         return False
 
 
-def url(name: str, *args, **kwargs) -> str:
+def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
-def environment(**options) -> Environment:
+def environment(**options: Any) -> Environment:
     options["undefined"] = StrictUndefined
     options["autoescape"] = True
     env = Environment(**options, extensions=["jinja2.ext.do"])  # noqa: S701 - autoescape is on
+    own: list[BaseLoader] = [env.loader] if env.loader else []
     env.loader = ChoiceLoader(
         [
-            env.loader,
+            *own,
             PackageLoader("nhsuk_frontend_jinja", package_path="templates/nhsuk/components"),
             PackageLoader("nhsuk_frontend_jinja", package_path="templates/nhsuk/macros"),
             PackageLoader("nhsuk_frontend_jinja"),

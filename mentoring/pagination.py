@@ -5,15 +5,24 @@ rows at a time: a COUNT and one slice, whatever its length. A page number that i
 a number, or past the end, shows the last page (Paginator.get_page) rather than an error.
 """
 
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 PER_PAGE = 20
 
 
-def paginate(request: HttpRequest, items, *, param: str = "page", per_page: int = PER_PAGE) -> Page:
+def paginate(
+    request: HttpRequest,
+    items: Sequence[Any] | QuerySet[Any],
+    *,
+    param: str = "page",
+    per_page: int = PER_PAGE,
+) -> Page:
     """The page of `items` (an ordered QuerySet or list) that ?<param>= asks for."""
     return Paginator(items, per_page).get_page(request.GET.get(param))
 

@@ -10,6 +10,7 @@ An app whose tasks are queued by name imports them in ready(), so every process 
 """
 
 import logging
+from typing import Any
 
 from celery import Task, current_app
 from kombu.exceptions import OperationalError
@@ -17,7 +18,7 @@ from kombu.exceptions import OperationalError
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task: Task | str, *args, **kwargs) -> bool:
+def enqueue(task: Task | str, *args: Any, **kwargs: Any) -> bool:
     """Publish `task(*args, **kwargs)` once, without retrying; False if the
     broker could not take it (see CELERY_BROKER_TRANSPORT_OPTIONS for how
     quickly that is known). `task` is a task or its name."""

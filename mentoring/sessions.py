@@ -22,7 +22,7 @@ REFRESH_SECONDS = 60
 SAVED_AT_KEY = "_saved_at"  # seconds since the epoch of the session's last save
 
 
-def stamp_log_in(sender, request: HttpRequest, user, **kwargs) -> None:
+def stamp_log_in(sender: object, request: HttpRequest, user: object, **kwargs: object) -> None:
     """user_logged_in: a log-in saves the session, so the minute counts from it."""
     if request is not None and hasattr(request, "session"):
         request.session[SAVED_AT_KEY] = int(time.time())

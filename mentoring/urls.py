@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -10,7 +11,7 @@ from register import views as register_views
 
 
 @login_not_required
-def admin_login(request):
+def admin_login(request: HttpRequest) -> HttpResponse:
     """Admin logs in through the same page as everyone (rate limits, two-factor)."""
     if request.user.is_authenticated:
         raise PermissionDenied  # logged in but not staff: a 403, not a login loop

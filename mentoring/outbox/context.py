@@ -20,7 +20,7 @@ class RowGone(Exception):
 
 def reference(model: type[models.Model], *, related: tuple[str, ...] = ()) -> dict:
     """The reference to one row of `model`, without its pk (see dump_prefix)."""
-    ref = {"$model": model._meta.label_lower}
+    ref: dict[str, object] = {"$model": model._meta.label_lower}
     if related:
         ref["related"] = list(related)
     return ref
@@ -53,7 +53,7 @@ def load_many(texts: list[str]) -> list[dict]:
 
 
 def _resolve(context: dict, rows: dict) -> dict:
-    resolved = {}
+    resolved: dict[str, object] = {}
     for key, value in context.items():
         if isinstance(value, dict) and "$model" in value:
             row = rows.get((value["$model"], tuple(value.get("related", ())), value["pk"]))

@@ -8,6 +8,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.db.models import CharField, DateTimeField, Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.template import Context, Template, engines
+from django.template.backends.django import Template as BackendTemplate
 from django.template.loader import render_to_string
 from django.template.loader_tags import BlockNode
 from django.utils import timezone
@@ -44,7 +46,8 @@ BATCH_SIZE = 50
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
-    return FIRST_RETRY * 2 ** max(attempts - 1, 0)
+    factor: int = 2 ** max(attempts - 1, 0)
+    return FIRST_RETRY * factor
 
 
 # --- Queueing (inside the caller's transaction) --------------------------------------
@@ -167,7 +170,8 @@ def render(template: str, context: dict) -> tuple[str, str, str]:
     emails/base.html. The `button` tag (`{% load email %}`) gives the link in each.
     """
     context = {"SERVICE_NAME": settings.SERVICE_NAME, "SITE_URL": settings.SITE_URL, **context}
-    source = engines["django"].get_template(f"emails/{template}.txt").template
+    found = engines["django"].get_template(f"emails/{template}.txt")
+    source = cast(BackendTemplate, found).template
     subject = " ".join(_render_block(source, "subject", context, autoescape=False).split())
     body = _render_block(source, "body", context, autoescape=False).strip() + "\n"
     escaped = _render_block(source, "body", context, autoescape=True)
@@ -178,7 +182,11 @@ def render(template: str, context: dict) -> tuple[str, str, str]:
 
 
 def _render_block(source: Template, name: str, context: dict, *, autoescape: bool) -> str:
-    (block,) = (node for node in source.nodelist.get_nodes_by_type(BlockNode) if node.name == name)
+    (block,) = (
+        node
+        for node in source.nodelist.get_nodes_by_type(BlockNode)
+        if isinstance(node, BlockNode) and node.name == name
+    )
     rendering = Context(context, autoescape=autoescape)
     with rendering.render_context.push_state(source), rendering.bind_template(source):
         return block.render(rendering)
@@ -230,7 +238,7 @@ def send_owed(*, ids: list[int] | None = None) -> int:
     while claimed := _claim(ids=ids, size=BATCH_SIZE):
         contexts = context_json.load_many([email.context for email in claimed])
         for index, (email, context) in enumerate(zip(claimed, contexts, strict=True)):
-            if timezone.now() >= email.claimed_until - CLAIM_MARGIN:
+            if email.claimed_until is None or timezone.now() >= email.claimed_until - CLAIM_MARGIN:
                 _release(claimed[index:])
                 break
             sent += _deliver(email, context)
@@ -388,7 +396,7 @@ def forget(*, addresses: list[str], mentions: list[str], now: datetime.datetime)
     return changed
 
 
-def _clear(emails: QuerySet, now: datetime.datetime, **also) -> int:
+def _clear(emails: QuerySet[Email], now: datetime.datetime, **also: Any) -> int:
     # The provider's last error may quote the recipient or the message.
     emptied = dict.fromkeys((*_CONTENT, "last_error"), "")
     emails.filter(state__in=[EmailState.QUEUED, EmailState.SENDING]).update(

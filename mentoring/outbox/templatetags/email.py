@@ -1,6 +1,7 @@
 """The one tag an email template needs: the email's link, as text or as a button."""
 
 from django import template
+from django.template import Context
 from django.utils.html import format_html
 
 register = template.Library()
@@ -12,7 +13,7 @@ BUTTON_STYLE = (
 
 
 @register.simple_tag(takes_context=True)
-def button(context, label: str, url_only: bool = False) -> str:
+def button(context: Context, label: str, url_only: bool = False) -> str:
     """The context's `link`: "label: link" in the text part (the bare link when
     `url_only`), a button reading `label` in the HTML part.
 
@@ -21,7 +22,7 @@ def button(context, label: str, url_only: bool = False) -> str:
     """
     link = context.get("link")
     if link is None:  # as {{ link }} would be: blank, or an error where templates are strict
-        invalid = context.template.engine.string_if_invalid
+        invalid = context.template.engine.string_if_invalid if context.template else ""
         link = invalid % "link" if "%s" in invalid else invalid
     if context.autoescape:
         return format_html('<a href="{}" style="{}">{}</a>', link, BUTTON_STYLE, label)
