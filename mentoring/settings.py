@@ -9,6 +9,7 @@ message naming the variable, rather than being silently replaced.
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -273,7 +274,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # public: photos are served by a view that checks who asks.
 STORAGE_BACKEND = env_str("STORAGE_BACKEND", "filesystem").strip().lower()
 if STORAGE_BACKEND == "filesystem":
-    _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _MEDIA_STORAGE: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 elif STORAGE_BACKEND == "s3":
     if not env_str("AWS_STORAGE_BUCKET_NAME"):
         raise ImproperlyConfigured("Set AWS_STORAGE_BUCKET_NAME when STORAGE_BACKEND is s3.")
@@ -354,7 +355,7 @@ if REDIS_URL:
     # attempt of at most a second (kombu's default retries for about 6 seconds), and
     # reads that give up after a second on a connection that went silent.
     CELERY_BROKER_CONNECTION_TIMEOUT = 1
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         "max_retries": 0,
         "socket_connect_timeout": 1,
         "socket_timeout": 1,
@@ -415,7 +416,7 @@ CONTENT_SECURITY_POLICY = {
 # Browser features the service never uses are switched off for it and for anything
 # it might embed. Passkeys are off too (two-factor is TOTP and recovery codes):
 # allow "publickey-credentials-*" for "self" if MFA_SUPPORTED_TYPES gains webauthn.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
