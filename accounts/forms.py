@@ -93,7 +93,8 @@ class EligibilityForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("situation") != Situation.PLANNING:
             cleaned["absence_form_completed_on"] = None
             self.errors.pop("absence_form_completed_on", None)

@@ -47,7 +47,8 @@ class InvitationPasswordForm(forms.Form):
         return password
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
             self.add_error("password2", "The two passwords are different. Enter the same one.")

@@ -6,6 +6,7 @@ file is a form error and nothing is stored.
 """
 
 import uuid
+from typing import Any, cast
 
 from django import forms
 from django.core.files.storage import Storage
@@ -147,17 +148,17 @@ class MentorBioForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.processed_photo: ProcessedPhoto | None = None
         instance = self.instance
-        self.fields["grade"].queryset = _active_or_chosen(Grade, Q(pk=instance.grade_id))
-        self.fields["school"].queryset = _active_or_chosen(School, Q(pk=instance.school_id))
-        self.fields["trust"].queryset = _active_or_chosen(Trust, Q(pk=instance.trust_id))
-        self.fields["virtual_platforms"].queryset = _active_or_chosen(
+        self._model_choice("grade").queryset = _active_or_chosen(Grade, Q(pk=instance.grade_id))
+        self._model_choice("school").queryset = _active_or_chosen(School, Q(pk=instance.school_id))
+        self._model_choice("trust").queryset = _active_or_chosen(Trust, Q(pk=instance.trust_id))
+        self._model_choice("virtual_platforms").queryset = _active_or_chosen(
             VirtualPlatform, Q(mentorprofile=instance) if instance.pk else Q(pk__in=[])
         )
-        self.fields["gender"].choices = Gender.choices
+        cast(forms.ChoiceField, self.fields["gender"]).choices = Gender.choices
         for name in ("grade", "school", "trust"):
-            self.fields[name].empty_label = "Choose one"
+            self._model_choice(name).empty_label = "Choose one"
         for name in LONG_TEXT_FIELDS:
-            self.fields[name].max_length = LONG_TEXT_MAX
+            cast(forms.CharField, self.fields[name]).max_length = LONG_TEXT_MAX
             self.fields[name].validators.append(MaxLengthValidator(LONG_TEXT_MAX))
         self.fields["motivation"].required = True
         self.fields["motivation"].error_messages["required"] = (
@@ -172,6 +173,10 @@ class MentorBioForm(forms.ModelForm):
             "Choose at least one time of day you can usually meet."
         )
 
+    def _model_choice(self, name: str) -> "forms.ModelChoiceField[Any]":
+        """A field the model form made for a foreign key or many-to-many field."""
+        return cast("forms.ModelChoiceField[Any]", self.fields[name])
+
     def clean_photo(self):
         upload = self.cleaned_data.get("photo")
         if not upload:
@@ -181,7 +186,8 @@ class MentorBioForm(forms.ModelForm):
         return upload
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         face_to_face = cleaned.get("meets_face_to_face")
         virtually = cleaned.get("meets_virtually")
         if not face_to_face and not virtually:
@@ -208,8 +214,8 @@ class MentorBioForm(forms.ModelForm):
             return []
         old = [name for name in (profile.photo.name, profile.photo_thumbnail.name) if name]
         large, small = self.processed_photo.large, self.processed_photo.thumbnail
-        profile.photo.save(large.name, large, save=False)
-        profile.photo_thumbnail.save(small.name, small, save=False)
+        profile.photo.save(large.name or "", large, save=False)
+        profile.photo_thumbnail.save(small.name or "", small, save=False)
         return old
 
     def changed_columns(self) -> list[str]:
@@ -223,7 +229,12 @@ class MentorBioForm(forms.ModelForm):
 def delete_files_after_commit(storage: Storage, names: list[str]) -> None:
     """Remove replaced photo files once the new ones are safely recorded."""
     if names:
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        transaction.on_commit(lambda: _delete_files(storage, names))
+
+
+def _delete_files(storage: Storage, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
 
 
 class SelfSubmissionForm(MentorBioForm):

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -27,6 +28,9 @@ from django.utils import timezone
 from mentoring.outbox import services as outbox
 from mentoring.outbox.services import queue_templated_email
 from register.models import MentorProfile, MentorStatus
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 INVITATION_MAX_AGE = datetime.timedelta(days=7)
 _SALT = "register.invitations.set-password"
@@ -87,7 +91,7 @@ def check_invitation(token: str) -> MentorProfile:
     """The mentor this link invites, or InvitationError (expired, used or replaced, invalid)."""
     pk, nonce = _read_token(token)
     profile = MentorProfile.objects.select_related("user").filter(pk=pk, user__isnull=False).first()
-    if profile is None or not profile.user.is_active:
+    if profile is None or profile.user is None or not profile.user.is_active:
         raise InvitationError(InvitationProblem.INVALID)
     if not nonce or not secrets.compare_digest(nonce, profile.invitation_nonce):
         # Either the password was set with it, or a newer invitation replaced it.
@@ -114,7 +118,9 @@ def send_invitations(
     User = get_user_model()
     outcome = InvitationOutcome()
     with transaction.atomic():
-        ids = mentors.values("pk") if isinstance(mentors, QuerySet) else list(mentors)
+        ids = (
+            mentors.values_list("pk", flat=True) if isinstance(mentors, QuerySet) else list(mentors)
+        )
         profiles = list(
             MentorProfile.objects.filter(pk__in=ids)
             .select_for_update(of=("self",))
@@ -174,14 +180,24 @@ def send_invitations(
             )
         with outbox.batch():
             for profile in outcome.sent:
-                _queue_invitation_email(profile, has_password=profile.user.has_usable_password())
+                has_password = _account(profile).has_usable_password()
+                _queue_invitation_email(profile, has_password=has_password)
     return outcome
 
 
+def _account(profile: MentorProfile) -> "User":
+    """The login of a mentor who has been invited (every invited mentor has one)."""
+    if profile.user is None:
+        raise ValueError(f"Mentor {profile.pk} has no login.")
+    return profile.user
+
+
 def _queue_invitation_email(profile: MentorProfile, *, has_password: bool) -> None:
+    if profile.invited_at is None:
+        raise ValueError(f"Mentor {profile.pk} has not been invited.")
     expires = timezone.localtime(profile.invited_at + INVITATION_MAX_AGE)
     queue_templated_email(
-        to=[profile.user.email],
+        to=[_account(profile).email],
         template="mentor_invitation",
         context={
             "first_name": profile.first_name,
@@ -210,7 +226,7 @@ def accept_invitation(*, profile: MentorProfile, password: str) -> None:
         )
         if locked is None:
             raise InvitationError(InvitationProblem.USED)
-        user = profile.user
+        user = _account(profile)
         user.set_password(password)
         user.save(update_fields=["password"])
         _verify_primary_email(user)

@@ -152,7 +152,8 @@ class PlanMeetingForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("date") and cleaned.get("time") and not _exists_in_uk_time(self._naive()):
             self.add_error(
                 "time",
