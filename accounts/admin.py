@@ -9,6 +9,8 @@ touches flags, groups or permissions. Changing an address and then resetting the
 password would otherwise hand the account to whoever typed the new address.
 """
 
+from typing import Any
+
 from allauth.account.forms import ResetPasswordForm
 from django import forms
 from django.conf import settings
@@ -78,10 +80,12 @@ class UserAdmin(DjangoUserAdmin):
             return self.scheme_team_fieldsets
         return super().get_fieldsets(request, obj)
 
-    def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any
+    ):
         if obj is not None and not request.user.is_superuser:
             kwargs["form"] = SchemeTeamUserForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None):
         if request.user.is_superuser:

@@ -83,6 +83,8 @@ def accept_mentor_invitation(request: HttpRequest, token: str) -> HttpResponse:
     except InvitationError as error:
         return _problem_page(request, error.problem)
     user = profile.user
+    if user is None:  # check_invitation only finds mentors with a login
+        return _problem_page(request, InvitationProblem.INVALID)
     form = InvitationPasswordForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         try:

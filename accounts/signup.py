@@ -15,6 +15,7 @@ logged in.
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core.exceptions import ImmediateHttpResponse
@@ -83,7 +84,14 @@ def forget_eligibility(session: SessionBase) -> None:
     session.pop(NOT_ELIGIBLE_KEY, None)
 
 
-class EligibilityRequiredSignupMixin:
+if TYPE_CHECKING:
+    # The mixin goes before allauth's adapter, whose methods it extends.
+    from allauth.account.adapter import DefaultAccountAdapter as _AdapterBase
+else:
+    _AdapterBase = object
+
+
+class EligibilityRequiredSignupMixin(_AdapterBase):
     """For the allauth account adapter: no sign-up without an eligible answer first.
 
     allauth asks is_open_for_signup() before showing or accepting its sign-up

@@ -83,9 +83,10 @@ class FlagsFilter(admin.SimpleListFilter):
         return [(str(bit), label) for bit, label in self.flag_choices]
 
     def queryset(self, request, queryset):
-        if not self.value() or not self.value().isdigit():
+        value = self.value()
+        if not value or not value.isdigit():
             return queryset
-        bit = int(self.value())
+        bit = int(value)
         return queryset.alias(_flag=F(self.field_name).bitand(bit)).filter(_flag=bit)
 
 
@@ -116,6 +117,11 @@ class PhotoFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(photo="")
         return queryset
+
+
+def _delete_stored(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def _short_date(moment) -> str:
@@ -345,7 +351,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
 
     @admin.display(description="login")
     def login_state(self, obj: MentorProfile) -> str:
-        if obj.user_id and obj.user.last_login:
+        if obj.user is not None and obj.user.last_login:
             return f"Active (last logged in {_short_date(obj.user.last_login)})"
         if obj.invited_at:
             return f"Invited {_short_date(obj.invited_at)}"
@@ -378,7 +384,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
         if (processed or remove) and old_files:
-            transaction.on_commit(lambda: [default_storage.delete(name) for name in old_files])
+            transaction.on_commit(lambda: _delete_stored(old_files))
 
     def _save_changed_bio(self, request, obj: MentorProfile, form) -> None:
         """Save the form's other fields; pause and capacity go through the services.
@@ -482,9 +488,13 @@ class MentorProfileAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _check_bulk_permission(self, request: HttpRequest) -> None:
+    def _check_bulk_permission(self, request: HttpRequest) -> int:
+        """Refuse anyone who may not add and change bios; the user's id otherwise."""
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
+        if request.user.pk is None:
+            raise PermissionDenied
+        return request.user.pk
 
     def _bulk_context(self, request: HttpRequest, title: str, **extra) -> dict:
         return {
@@ -513,7 +523,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
     @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
     def bulk_upload_view(self, request: HttpRequest) -> HttpResponse:
         """Step 1: choose the files. The POST is the dry run: nothing is imported."""
-        self._check_bulk_permission(request)
+        user_pk = self._check_bulk_permission(request)
         form = BulkUploadForm(
             request.POST if request.method == "POST" else None,
             request.FILES if request.method == "POST" else None,
@@ -525,9 +535,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
             )
             if not plan.is_valid:
                 bulk_import.discard_staged(token=token)
-            return self._render_plan(
-                request, plan, bulk_import.sign_token(token, user_pk=request.user.pk)
-            )
+            return self._render_plan(request, plan, bulk_import.sign_token(token, user_pk=user_pk))
         return TemplateResponse(
             request,
             "admin/register/mentorprofile/bulk_upload.html",
@@ -537,12 +545,10 @@ class MentorProfileAdmin(admin.ModelAdmin):
     @method_decorator(require_POST)
     def bulk_confirm_view(self, request: HttpRequest) -> HttpResponse:
         """Step 2: import what the dry run showed, all or nothing, without uploading again."""
-        self._check_bulk_permission(request)
+        user_pk = self._check_bulk_permission(request)
         upload_url = reverse("admin:register_mentorprofile_bulk_upload")
         try:
-            token = bulk_import.read_signed_token(
-                request.POST.get("upload", ""), user_pk=request.user.pk
-            )
+            token = bulk_import.read_signed_token(request.POST.get("upload", ""), user_pk=user_pk)
             result = bulk_import.import_staged(token=token, by=request.user)
         except bulk_import.ImportRefused as refused:
             if refused.plan is not None:
@@ -560,11 +566,9 @@ class MentorProfileAdmin(admin.ModelAdmin):
     @method_decorator(require_POST)
     def bulk_cancel_view(self, request: HttpRequest) -> HttpResponse:
         """Drop a dry run nobody will confirm: its staged files go now, not the next day."""
-        self._check_bulk_permission(request)
+        user_pk = self._check_bulk_permission(request)
         try:
-            token = bulk_import.read_signed_token(
-                request.POST.get("upload", ""), user_pk=request.user.pk
-            )
+            token = bulk_import.read_signed_token(request.POST.get("upload", ""), user_pk=user_pk)
         except bulk_import.ImportRefused as refused:
             self.message_user(request, str(refused), messages.ERROR)
         else:

@@ -343,7 +343,7 @@ REASONS = [
 ]
 REASON_WEIGHTS = [30, 18, 14, 10, 12, 5, 8, 3]
 
-LEAVE = {
+LEAVE: dict[str, list[str]] = {
     Gender.WOMAN: ["maternity leave", "maternity leave", "adoption leave", "shared parental leave"],
     Gender.MAN: ["paternity and shared parental leave", "shared parental leave", "adoption leave"],
 }
@@ -736,7 +736,10 @@ THUMBNAIL_SIZE = 160
 
 @lru_cache(maxsize=1)
 def _font() -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=190)  # Pillow's bundled FreeType font (Aileron)
+    font = ImageFont.load_default(size=190)  # Pillow's bundled FreeType font (Aileron)
+    if not isinstance(font, ImageFont.FreeTypeFont):
+        raise RuntimeError("The demo photos need Pillow built with FreeType.")
+    return font
 
 
 def _jpeg(image: Image.Image) -> bytes:
@@ -824,10 +827,10 @@ def upsert_mentors(seeds: list[MentorSeed], ref: Reference, mentor_user=None) ->
     result = MentorResult()
     existing: dict[str, MentorProfile] = {}
     for chunk in _chunks([s.email for s in seeds], 2000):
-        for obj in MentorProfile.objects.alias(email_lower=Lower("email")).filter(
+        for found in MentorProfile.objects.alias(email_lower=Lower("email")).filter(
             email_lower__in=chunk
         ):
-            existing[obj.email.lower()] = obj
+            existing[found.email.lower()] = found
 
     to_create: list[MentorProfile] = []
     to_update: list[MentorProfile] = []
@@ -915,7 +918,7 @@ def ensure_login(email: str, *, first_name: str, last_name: str, staff: bool = F
     User = get_user_model()
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
-    if created:
+    if user is None:
         user = User(email=email, first_name=first_name, last_name=last_name, is_staff=staff)
         user.set_password(DEMO_PASSWORD)
         user.save()

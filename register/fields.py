@@ -4,6 +4,8 @@ A bit mask filters the same way on PostgreSQL and SQLite (`flags & mask`),
 where a list column would not, and forms show it as a group of checkboxes.
 """
 
+from typing import Any
+
 from django import forms
 from django.db import models
 
@@ -55,7 +57,7 @@ class FlagsField(models.PositiveSmallIntegerField):
         return name, path, args, kwargs
 
     def formfield(self, **kwargs):
-        defaults = {
+        defaults: dict[str, Any] = {
             "form_class": FlagsFormField,
             "flag_choices": self.flag_choices,
             "required": not self.blank,

@@ -84,9 +84,9 @@ def feedback_by_quarter(*, now: datetime.datetime | None = None) -> list[Quarter
         .order_by()
     )
     by_quarter: dict[datetime.date, dict[str, dict]] = {}
-    for row in figures:
-        start = timezone.localtime(row["quarter"]).date()
-        by_quarter.setdefault(start, {})[row["respondent_role"]] = row
+    for figure in figures:
+        start = timezone.localtime(figure["quarter"]).date()
+        by_quarter.setdefault(start, {})[figure["respondent_role"]] = dict(figure)
     shown = {
         (start, role)
         for start, sides in by_quarter.items()
