@@ -15,10 +15,8 @@ class AccountsConfig(AppConfig):
 
 
 def _after_migrate(sender, app_config=None, **kwargs) -> None:
-    """Once every app has migrated: the admin group's permissions, default scheme texts."""
+    """Once every app's permissions exist: the admin group's."""
     from accounts.roles import ensure_scheme_admin_group
-    from register.texts import ensure_default_texts
 
     if app_config is not None and app_config.label == "requests_app":
         ensure_scheme_admin_group()
-        ensure_default_texts()

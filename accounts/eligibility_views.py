@@ -17,7 +17,7 @@ from accounts.signup import (
     remember_eligibility,
     remember_not_eligible,
 )
-from requests_app.models import SchemeSettings
+from scheme.models import SchemeSettings
 
 ALREADY_A_MENTEE = "You have already set up your mentee account."
 

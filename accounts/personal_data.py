@@ -47,9 +47,9 @@ from requests_app.models import (
     Feedback,
     MentoringRequest,
     Partnership,
-    SchemeSettings,
     WaitingListEntry,
 )
+from scheme.models import SchemeSettings
 
 logger = logging.getLogger(__name__)
 

@@ -223,7 +223,7 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
     "register.BioEvent.kind": "a choice",
     "register.BioEvent.from_value": "a status, a yes/no or a number",
     "register.BioEvent.to_value": "a status, a yes/no, a number or 'confirmed'",
-    "requests_app.SchemeSettings.matching_mode": "a choice",
+    "scheme.SchemeSettings.matching_mode": "a choice",
     # Generated from the bio fields above by the database: emptied with them.
     "register.MentorProfile.search_text": "computed from the bio's names and texts",
     # Reference lists and the scheme's own texts, kept by the scheme team.
@@ -232,11 +232,11 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
     "register.Trust.name": "reference list",
     "register.Trust.region": "reference list",
     "register.VirtualPlatform.name": "reference list",
-    "requests_app.SchemeSettings.scheme_name": "the scheme's setting",
-    "requests_app.SchemeSettings.inbox_email": "the scheme team's shared inbox",
-    "requests_app.SchemeText.slug": "the scheme's own text",
-    "requests_app.SchemeText.title": "the scheme's own text",
-    "requests_app.SchemeText.body": "the scheme's own text",
+    "scheme.SchemeSettings.scheme_name": "the scheme's setting",
+    "scheme.SchemeSettings.inbox_email": "the scheme team's shared inbox",
+    "scheme.SchemeText.slug": "the scheme's own text",
+    "scheme.SchemeText.title": "the scheme's own text",
+    "scheme.SchemeText.body": "the scheme's own text",
     "requests_app.NonWorkingDay.description": "a closure day's name",
     # The outbox keeps copies of emails, not anyone's own record: their content is
     # purged after the scheme's email_retention_days, and erasure clears every email
@@ -254,7 +254,7 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
 }
 
 # The apps whose models the test checks.
-CHECKED_APPS = ("accounts", "register", "requests_app", "outbox")
+CHECKED_APPS = ("scheme", "accounts", "register", "requests_app", "outbox")
 
 
 def is_text_field(field) -> bool:

@@ -22,9 +22,11 @@ SCHEME_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "mentorprofile": ("view", "add", "change"),
     },
     "outbox": {"email": ("view",)},
-    "requests_app": {
+    "scheme": {
         "schemesettings": ("view", "change"),
         "schemetext": ("view", "change"),
+    },
+    "requests_app": {
         "nonworkingday": ("view", "add", "change", "delete"),
         "mentoringrequest": ("view", "change"),
         "partnership": ("view",),

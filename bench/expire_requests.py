@@ -65,7 +65,8 @@ def run(rows: int, rounds: int) -> None:
     from mentoring.outbox.models import Email
     from register.models import Grade, MentorProfile, MentorStatus, School, Trust
     from requests_app import workflow
-    from requests_app.models import MentoringRequest, SchemeSettings, Transition
+    from requests_app.models import MentoringRequest, Transition
+    from scheme.models import SchemeSettings
 
     # "Send now" messages go to an in-memory broker: the job's own cost, without a worker.
     celery_app.conf.broker_url = "memory://"

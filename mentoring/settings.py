@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "anymail",
     "mentoring.outbox",
+    "scheme",
     "accounts",
     "register",
     "requests_app",

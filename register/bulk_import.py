@@ -72,7 +72,7 @@ from register.models import (
 )
 from register.photos import MAX_BYTES as MAX_PHOTO_BYTES
 from register.photos import ProcessedPhoto, process_photo
-from requests_app.models import SchemeSettings
+from scheme.models import SchemeSettings
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,6 @@ from register.forms import (
     SelfSubmissionForm,
     delete_files_after_commit,
 )
-from register.framework import get_framework_text
 from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
 from register.services import (
     BioChangeRefused,
@@ -42,8 +41,10 @@ from register.services import (
     submit_bio_for_review,
 )
 from requests_app.availability import mentor_availability, mentor_load
-from requests_app.models import Partnership, SchemeSettings, WaitingListEntry
+from requests_app.models import Partnership, WaitingListEntry
 from requests_app.workflow import position_in_line
+from scheme.models import SchemeSettings
+from scheme.texts import get_framework_text
 
 HONEYPOT_FIELD = "website"  # hidden from people; bots fill it in
 SUBMIT_BIO_LIMIT = "submit_bio"  # its rate is in ACCOUNT_RATE_LIMITS, with allauth's

@@ -6,8 +6,8 @@ from django.views.decorators.http import require_safe
 from accounts.rules import is_mentee, is_scheme_admin
 from mentoring.sessions import session_not_refreshed
 from register.models import MentorProfile, photo_version
-from register.texts import PUBLIC_PAGES, get_scheme_text
-from requests_app.models import SchemeSettings
+from scheme.models import SchemeSettings
+from scheme.texts import PUBLIC_PAGES, get_scheme_text
 
 PHOTO_CONTENT_TYPE = "image/jpeg"  # every stored photo is re-encoded as JPEG
 PHOTO_MAX_AGE = 365 * 24 * 3600  # a year: a new upload has a new file name, so a new address

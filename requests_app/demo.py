@@ -17,7 +17,8 @@ from mentoring.outbox.models import Email, EmailState
 from register import demo as register_demo
 from register.models import MentorProfile
 from requests_app import workflow
-from requests_app.models import MeetingMode, Partnership, SchemeSettings
+from requests_app.models import MeetingMode, Partnership
+from scheme.models import SchemeSettings
 
 # The mentor's own account (they cannot log in: only the three demo logins can).
 FULL_MENTOR_NAME = ("Demo", "Mentor")

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from mentoring.formatting import long_date
-from register.texts import Text, get_scheme_text
 from requests_app import feedback_summary, ics, notes, workflow
 from requests_app.access import (
     get_feedback_for_respondent,
@@ -44,8 +43,9 @@ from requests_app.models import (
     NotesKey,
     Partnership,
     PartnershipState,
-    SchemeSettings,
 )
+from scheme.models import SchemeSettings
+from scheme.texts import get_agreement_text
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 
@@ -256,16 +256,6 @@ def _contact(summary: Summary) -> list[tuple[str, str]]:
     return [("Name", summary.other_name), ("Email", partnership.mentee.email)]
 
 
-def agreement_text() -> Text:
-    """The admins' wording if they have edited it, otherwise ours."""
-    try:
-        return get_scheme_text("agreement")
-    except KeyError:  # until register.texts lists the default and no admin row exists
-        from register.agreement_text import AGREEMENT_TEXT
-
-        return AGREEMENT_TEXT
-
-
 def _arrangements(form) -> workflow.Arrangements:
     data = form.cleaned_data
     return workflow.Arrangements(
@@ -367,7 +357,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "agreement",
         summary,
-        text=agreement_text(),
+        text=get_agreement_text(),
         form=form,
         scheme=SchemeSettings.load(),
     )

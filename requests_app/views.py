@@ -17,13 +17,9 @@ from requests_app import workflow
 from requests_app.access import get_request_for_mentee, get_request_for_mentor
 from requests_app.availability import mentor_availability
 from requests_app.forms import AcceptForm, DeclineForm, SendRequestForm
-from requests_app.models import (
-    MentoringRequest,
-    RequestState,
-    SchemeSettings,
-    WaitingListEntry,
-)
+from requests_app.models import MentoringRequest, RequestState, WaitingListEntry
 from requests_app.working_days import annotate_working_days_left, working_days_left
+from scheme.models import SchemeSettings
 
 
 def _require_mentee(request: HttpRequest) -> None:

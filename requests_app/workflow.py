@@ -58,11 +58,11 @@ from requests_app.models import (
     Partnership,
     PartnershipState,
     RequestState,
-    SchemeSettings,
     Transition,
     WaitingListEntry,
     WaitingOutcome,
 )
+from scheme.models import SchemeSettings
 
 DECISION_LINK_SALT = "requests.decision-link"
 DECISION_LINK_MAX_AGE = datetime.timedelta(days=14)

@@ -40,7 +40,6 @@ from accounts.rules import is_mentee, is_mentor, is_scheme_admin
 from mentoring.outbox.models import Email
 from register.invitations import invitation_token
 from register.models import MentorProfile, MentorStatus
-from register.texts import PUBLIC_PAGES, ensure_default_texts
 from requests_app.models import (
     ExtensionRequest,
     Feedback,
@@ -51,10 +50,11 @@ from requests_app.models import (
     Partnership,
     PartnershipState,
     RequestState,
-    SchemeSettings,
     WaitingListEntry,
 )
 from requests_app.workflow import add_note, decision_link
+from scheme.models import SchemeSettings
+from scheme.texts import PUBLIC_PAGES, ensure_default_texts
 from tests.factories import (
     MeetingFactory,
     MentoringRequestFactory,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
-from requests_app.models import SchemeSettings
+from scheme.models import SchemeSettings
 from tests.axe import assert_no_axe_violations
 from tests.factories import (
     GradeFactory,

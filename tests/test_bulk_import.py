@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 
 from register import bulk_import
 from register.models import Grade, MentorProfile, MentorStatus, TimeOfDay, Weekday
-from requests_app.models import SchemeSettings
+from scheme.models import SchemeSettings
 from tests.factories import (
     TEST_PASSWORD,
     GradeFactory,

@@ -13,7 +13,7 @@ from django.core import mail
 from django.utils import timezone
 
 from requests_app import workflow
-from requests_app.models import SchemeSettings
+from scheme.models import SchemeSettings
 from tests.factories import MentoringRequestFactory, MentorProfileFactory
 
 pytestmark = pytest.mark.django_db

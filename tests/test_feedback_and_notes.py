@@ -14,14 +14,8 @@ from django.urls import reverse
 
 from accounts.personal_data import collect_user_data
 from requests_app import notes, tasks, workflow
-from requests_app.models import (
-    Feedback,
-    MentorNote,
-    NotesKey,
-    PartnershipState,
-    SchemeSettings,
-    Transition,
-)
+from requests_app.models import Feedback, MentorNote, NotesKey, PartnershipState, Transition
+from scheme.models import SchemeSettings
 from tests.factories import MenteeFactory
 from tests.test_partnerships import at, hold, make_partnership, moment
 

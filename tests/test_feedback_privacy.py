@@ -10,7 +10,8 @@ import time_machine
 from django.urls import reverse
 
 from requests_app import feedback_summary
-from requests_app.models import Feedback, FeedbackStage, PartnershipState, SchemeSettings
+from requests_app.models import Feedback, FeedbackStage, PartnershipState
+from scheme.models import SchemeSettings
 from tests.factories import MenteeFactory, MentorProfileFactory, PartnershipFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")

@@ -7,13 +7,8 @@ from django.core import mail
 from django.urls import reverse
 
 from requests_app import ics, workflow
-from requests_app.models import (
-    Meeting,
-    MeetingState,
-    PartnershipState,
-    SchemeSettings,
-    Transition,
-)
+from requests_app.models import Meeting, MeetingState, PartnershipState, Transition
+from scheme.models import SchemeSettings
 from tests.test_partnerships import (
     add_meeting,
     at,

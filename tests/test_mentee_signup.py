@@ -178,7 +178,7 @@ def test_a_date_given_with_another_answer_is_ignored(client, db):
 def test_someone_who_cannot_take_part_is_told_why_and_who_to_contact(
     client, db, situation, heading
 ):
-    from requests_app.models import SchemeSettings
+    from scheme.models import SchemeSettings
 
     inbox = SchemeSettings.load().inbox_email
 

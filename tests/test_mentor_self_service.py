@@ -14,7 +14,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
-from requests_app.models import PartnershipState, SchemeSettings
+from requests_app.models import PartnershipState
+from scheme.models import SchemeSettings
 from tests.axe import assert_no_axe_violations
 from tests.factories import (
     TEST_PASSWORD,
@@ -544,7 +545,7 @@ def test_confirming_again_keeps_the_first_time(client, mentor):
 
 
 def test_the_framework_text_can_be_edited_by_admins(client, unconfirmed_mentor):
-    from requests_app.models import SchemeText
+    from scheme.models import SchemeText
 
     SchemeText.objects.update_or_create(
         slug="ethical-framework", defaults={"title": "Our own code", "body": "Be kind."}

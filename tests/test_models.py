@@ -20,9 +20,9 @@ from requests_app.models import (
     Partnership,
     PartnershipState,
     RequestState,
-    SchemeSettings,
     Transition,
 )
+from scheme.models import SchemeSettings
 from tests.factories import (
     MeetingFactory,
     MenteeProfileFactory,

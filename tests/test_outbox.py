@@ -12,7 +12,8 @@ from mentoring.outbox import services as outbox
 from mentoring.outbox import tasks as outbox_tasks
 from mentoring.outbox.models import Email, EmailState
 from requests_app import workflow
-from requests_app.models import MentoringRequest, SchemeSettings
+from requests_app.models import MentoringRequest
+from scheme.models import SchemeSettings
 from tests.email_backends import FlakyProviderBackend, received
 from tests.factories import MenteeFactory, MentoringRequestFactory
 

@@ -184,7 +184,7 @@ def sweep_after_the_lease(provider: Path) -> int:
 
 
 def inbox() -> str:
-    from requests_app.models import SchemeSettings
+    from scheme.models import SchemeSettings
 
     return SchemeSettings.load().inbox_email
 

@@ -24,9 +24,9 @@ from requests_app.models import (
     MentorNote,
     Partnership,
     PartnershipState,
-    SchemeSettings,
 )
 from requests_app.partnership_views import dashboard_context
+from scheme.models import SchemeSettings
 from tests.axe import assert_no_axe_violations
 from tests.conftest import PAGE_TIMEOUT_MS
 from tests.factories import TEST_PASSWORD

@@ -17,7 +17,6 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from register.agreement_text import AGREEMENT_TEXT
 from requests_app import tasks, workflow
 from requests_app.availability import places_taken
 from requests_app.models import (
@@ -30,12 +29,12 @@ from requests_app.models import (
     MentorNote,
     Partnership,
     PartnershipState,
-    SchemeSettings,
-    SchemeText,
     Transition,
 )
 from requests_app.partnership_views import dashboard_context
-from requests_app.templatetags.scheme import scheme_name
+from scheme import agreement_text
+from scheme.models import SchemeSettings, SchemeText
+from scheme.templatetags.scheme import scheme_name
 from tests.factories import MeetingFactory, MenteeFactory, PartnershipFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -632,7 +631,7 @@ def test_agreement_page_shows_the_scheme_text_and_confirms(client, pending, ment
 
     page = client.get(url)
     assert page.status_code == 200
-    assert AGREEMENT_TEXT.title.encode() in page.content
+    assert agreement_text.TITLE.encode() in page.content
     assert b"safety" in page.content
 
     response = client.post(
@@ -667,7 +666,7 @@ def test_the_agreement_wording_is_the_admins_once_edited(client, pending, mentee
 
     assert b"Our promises" in page.content
     assert b"<strong>Always</strong> kind" in page.content
-    assert AGREEMENT_TEXT.title.encode() not in page.content
+    assert agreement_text.TITLE.encode() not in page.content
 
 
 def test_confirming_without_the_box_shows_the_error_summary(client, pending, mentee):

@@ -39,9 +39,9 @@ from requests_app.models import (
     Partnership,
     PartnershipState,
     RequestState,
-    SchemeSettings,
     Transition,
 )
+from scheme.models import SchemeSettings
 from tests.factories import (
     TEST_PASSWORD,
     MeetingFactory,

@@ -31,9 +31,9 @@ from requests_app.models import (
     MentoringRequest,
     Partnership,
     RequestState,
-    SchemeSettings,
     WaitingListEntry,
 )
+from scheme.models import SchemeSettings
 from tests.factories import (
     MenteeProfileFactory,
     MentoringRequestFactory,

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from register.texts import PUBLIC_PAGES
-from requests_app.models import SchemeSettings, SchemeText
+from scheme.models import SchemeSettings, SchemeText
+from scheme.texts import PUBLIC_PAGES
 from tests.axe import assert_no_axe_violations
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.core import mail
 from django.core.management import call_command
 
 from requests_app import tasks, workflow
-from requests_app.models import MentoringRequest, RequestState, SchemeSettings, Transition
+from requests_app.models import MentoringRequest, RequestState, Transition
+from scheme.models import SchemeSettings
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY_9AM = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
@@ -122,7 +123,7 @@ def test_expiry_is_a_fixed_number_of_queries_however_many_requests(
 ):
     """The update, the history, three INSERTs of emails (mentee, mentor, scheme inbox),
     the scheme's inbox and the mentors whose places may have freed, in savepoints."""
-    from requests_app.models import SchemeSettings
+    from scheme.models import SchemeSettings
     from tests.factories import MenteeFactory, MentoringRequestFactory
 
     SchemeSettings.load()

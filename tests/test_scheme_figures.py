@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from register.texts import DEFAULT_TEXTS, ensure_default_texts, get_scheme_text
-from requests_app.models import PartnershipState, SchemeSettings, SchemeText
+from requests_app.models import PartnershipState
+from scheme.models import SchemeSettings, SchemeText
+from scheme.texts import DEFAULT_TEXTS, ensure_default_texts, get_scheme_text
 from tests.factories import PartnershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,9 +139,13 @@ def test_admins_are_not_offered_a_matching_mode_that_changes_nothing(rf, scheme_
 def test_stored_texts_with_our_old_figures_name_the_settings_instead():
     import importlib
 
-    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
+    name = ("requests_app", "0007_scheme_figures_and_inbox")
     migration = importlib.import_module("requests_app.migrations.0007_scheme_figures_and_inbox")
+    # The models as that migration knew them (SchemeText was requests_app's then).
+    apps = MigrationLoader(connection).project_state(name).apps
     SchemeText.objects.update_or_create(
         slug="how-it-works",
         defaults={

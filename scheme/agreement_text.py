@@ -1,11 +1,7 @@
 """The mentoring agreement: the points a mentor and mentee talk through and confirm.
 
 The wording is a scheme text (slug "agreement") that admins can edit; TITLE and
-BODY are our default. AGREEMENT_TEXT is the same as a register.texts.Text.
-
-register.texts imports this module to list the default, and this module needs
-Text from there: so it imports nothing at load time, and AGREEMENT_TEXT is built
-on first use (PEP 562). Whichever of the two modules is imported first, both load.
+BODY are our default, listed in scheme.texts.DEFAULT_TEXTS.
 """
 
 SLUG = "agreement"
@@ -50,11 +46,3 @@ BODY = (
     "these conversations are important. Ask your mentor or the scheme team if you would "
     "like to read it."
 )
-
-
-def __getattr__(name: str):
-    if name == "AGREEMENT_TEXT":
-        from register.texts import Text
-
-        return Text(title=TITLE, body=BODY)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

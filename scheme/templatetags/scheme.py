@@ -3,7 +3,7 @@
 from django import template
 from django.core.cache import cache
 
-from requests_app.models import SchemeSettings
+from scheme.models import SchemeSettings
 
 register = template.Library()
 

@@ -3,8 +3,8 @@
 import re
 from dataclasses import dataclass
 
-from register import agreement_text, framework
-from requests_app.models import SchemeSettings, SchemeText
+from scheme import agreement_text, framework
+from scheme.models import SchemeSettings, SchemeText
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,16 @@ def get_scheme_text(slug: str) -> Text:
     stored = SchemeText.objects.filter(slug=slug).only("title", "body").first()
     text = stored or DEFAULT_TEXTS[slug]
     return Text(title=text.title, body=fill_placeholders(text.body, SchemeSettings.load()))
+
+
+def get_framework_text() -> Text:
+    """The ethical framework every mentor confirms, in the admins' wording."""
+    return get_scheme_text(framework.SLUG)
+
+
+def get_agreement_text() -> Text:
+    """The mentoring agreement both sides confirm, in the admins' wording."""
+    return get_scheme_text(agreement_text.SLUG)
 
 
 def ensure_default_texts() -> None:

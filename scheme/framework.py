@@ -1,8 +1,7 @@
 """The ethical framework every mentor confirms before using the mentor pages.
 
 The wording is a scheme text (slug "ethical-framework") that admins can edit;
-TITLE and BODY are our default. register/texts.py lists them in DEFAULT_TEXTS,
-so this module imports nothing from it at load time.
+TITLE and BODY are our default, listed in scheme.texts.DEFAULT_TEXTS.
 """
 
 SLUG = "ethical-framework"
@@ -30,13 +29,3 @@ BODY = (
     "- **You raise concerns early.** If something worries you about a partnership, "
     "or you cannot continue, tell the scheme team."
 )
-
-
-def get_framework_text():
-    """The admins' wording if they have edited it, otherwise ours."""
-    from register.texts import Text, get_scheme_text  # texts.py imports this module
-
-    try:
-        return get_scheme_text(SLUG)
-    except KeyError:  # until texts.py lists the default, and no admin row exists
-        return Text(title=TITLE, body=BODY)

@@ -1,0 +1,61 @@
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from scheme.models import SchemeSettings, SchemeText
+
+
+@admin.register(SchemeSettings)
+class SchemeSettingsAdmin(admin.ModelAdmin):
+    """One row: the list page goes straight to it."""
+
+    fieldsets = [
+        # matching_mode is left out until a scheme team can propose matches: mentees
+        # always choose their mentor, so the setting would change nothing.
+        ("Scheme", {"fields": ["scheme_name", "inbox_email"]}),
+        (
+            "Requests",
+            {
+                "fields": [
+                    "response_working_days",
+                    "reminder_working_days_left",
+                    "pending_requests_per_mentee",
+                    "default_mentor_capacity",
+                ]
+            },
+        ),
+        (
+            "Partnerships",
+            {
+                "fields": [
+                    "sessions_per_partnership",
+                    "partnership_months",
+                    "extension_sessions",
+                    "cancellation_notice_hours",
+                    "feedback_midpoint",
+                    "feedback_end",
+                ]
+            },
+        ),
+        ("Register", {"fields": ["bio_submission_deadline", "bio_changes_need_review"]}),
+        ("Personal data", {"fields": ["data_retention_months"]}),
+    ]
+
+    def changelist_view(self, request, extra_context=None):
+        settings_row = SchemeSettings.load()
+        return redirect(reverse("admin:scheme_schemesettings_change", args=[settings_row.pk]))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SchemeText)
+class SchemeTextAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "updated_at"]
+    readonly_fields = ["slug"]
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser

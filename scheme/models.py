@@ -1,0 +1,140 @@
+"""The scheme's own rules and texts, one settings row and the texts admins edit.
+
+Every app reads them, so they sit below all of them (above mentoring only).
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class MatchingMode(models.TextChoices):
+    SELF_SELECT = "self_select", "Mentees choose their mentor from the register"
+    ADMIN_PROPOSES = "admin_proposes", "The scheme team proposes a match"
+
+
+def default_inbox_email() -> str:
+    """The scheme inbox until admins set one: SCHEME_INBOX_EMAIL from the environment."""
+    return settings.SCHEME_INBOX_EMAIL
+
+
+class SchemeSettings(models.Model):
+    """The scheme's rules, one row, edited by admins. Defaults are the SuppoRTT scheme's."""
+
+    scheme_name = models.CharField(
+        max_length=120,
+        default="SuppoRTT peer mentoring",
+        help_text="Shown above the home page's heading and at the foot of every email.",
+    )
+    inbox_email = models.EmailField(
+        default=default_inbox_email,
+        help_text="The scheme team's inbox: told of submissions, expiries and cancellations.",
+    )
+    response_working_days = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Working days a mentor has to answer a request before it is rejected.",
+    )
+    reminder_working_days_left = models.PositiveSmallIntegerField(
+        default=2, help_text="Remind the mentor when this many working days are left."
+    )
+    sessions_per_partnership = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )
+    partnership_months = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="Months from the start of a partnership in which sessions are taken.",
+    )
+    extension_sessions = models.PositiveSmallIntegerField(
+        default=4, help_text="Sessions added when an admin approves an extension."
+    )
+    cancellation_notice_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="A meeting cancelled with less notice is recorded as late."
+    )
+    pending_requests_per_mentee = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(1)],
+        help_text="Open requests a mentee may have at once (the database allows one).",
+    )
+    default_mentor_capacity = models.PositiveSmallIntegerField(
+        default=2, validators=[MaxValueValidator(10)]
+    )
+    # Kept for the admin-proposes flow still to be built; hidden from admin until then
+    # (scheme.admin.SchemeSettingsAdmin), as changing it would change nothing.
+    matching_mode = models.CharField(
+        max_length=16,
+        choices=MatchingMode.choices,
+        default=MatchingMode.SELF_SELECT,
+        help_text="Not used yet: mentees always choose their mentor from the register.",
+    )
+    feedback_midpoint = models.BooleanField(
+        default=True, help_text="Ask both sides for feedback half-way through."
+    )
+    feedback_end = models.BooleanField(default=True, help_text="Ask both sides at the end.")
+    bio_submission_deadline = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day mentors can submit a bio through the public form. Blank: closed.",
+    )
+    bio_changes_need_review = models.BooleanField(
+        default=False,
+        help_text="If ticked, a mentor's edits to a published bio wait for an admin to publish.",
+    )
+    data_retention_months = models.PositiveSmallIntegerField(
+        default=24, help_text="Accounts inactive for longer are anonymised."
+    )
+    email_retention_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=(
+            "Days the text of a sent email is kept (to send it again if it failed). "
+            "After that only who it went to, what kind it was and when are kept."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "requests_app_schemesettings"  # from when requests_app held it
+        verbose_name = "scheme settings"
+        verbose_name_plural = "scheme settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="scheme_settings_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return "Scheme settings"
+
+    @classmethod
+    def load(cls) -> "SchemeSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class SchemeText(models.Model):
+    """A text the scheme owns (home page, ethical framework, agreement points...).
+
+    Written in a small subset of Markdown (paragraphs, headings, lists, links);
+    rendered escaped, so no HTML from the database reaches a page.
+    """
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=150)
+    body = models.TextField(
+        help_text=(
+            "Blank line between paragraphs; '## ' starts a heading; '- ' a bullet. "
+            "Write a figure from the scheme settings as {answer_working_days}, "
+            "{reminder_working_days}, {sessions}, {months}, {extension_sessions}, "
+            "{notice_hours}, {retention_months} or {scheme_name}: the page shows the "
+            "setting's current value."
+        )
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "requests_app_schemetext"  # from when requests_app held it
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.title
