@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.forms import EligibilityForm, MenteeProfileForm, Situation
+from accounts.http import AuthenticatedHttpRequest
 from accounts.rules import is_mentee
 from accounts.signup import (
     create_mentee_profile,
@@ -69,7 +70,7 @@ def not_eligible(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def mentee_profile(request: HttpRequest) -> HttpResponse:
+def mentee_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The last step: a few details about you, and agreeing to the privacy notice."""
     user = request.user
     if is_mentee(user):

@@ -51,11 +51,13 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
+from django.db.models import Field
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from register.fields import flags_to_list
 from register.forms import BIO_FIELDS, MentorBioForm
@@ -314,6 +316,8 @@ def template_xlsx() -> bytes:
     """The same columns as an Excel workbook: the bios sheet first, then what to write."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
+    if not isinstance(sheet, Worksheet):  # a new workbook starts with one worksheet
+        raise TypeError("A new workbook has no worksheet.")
     sheet.title = "Bios"
     sheet.append([column.name for column in COLUMNS])
     sheet.freeze_panes = "A2"
@@ -506,6 +510,13 @@ class RowPlan:
     platforms: list[VirtualPlatform] | None = None  # None: the column is absent
     photo: dict | None = None  # the staged photo's manifest entry
 
+    @property
+    def profile(self) -> MentorProfile:
+        """The bio this row writes: every row of a plan is given one once it is read."""
+        if self.instance is None:
+            raise ValueError(f"Row {self.row} has no bio.")
+        return self.instance
+
 
 @dataclass
 class ImportPlan:
@@ -620,7 +631,7 @@ def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPla
 
     lookups = Lookups.load()
     emails = {values.get("email", "").lower() for _, values in records}
-    existing = {
+    existing: dict[str, MentorProfile] = {
         profile.email_lower: profile
         for profile in MentorProfile.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower__in=emails)
@@ -711,6 +722,8 @@ def _plan_row(
         if column.field == "capacity" and value is None:
             continue
         model_field = MentorProfile._meta.get_field(column.field)
+        if not isinstance(model_field, Field):
+            raise TypeError(f"Column {column.name} fills {column.field}, which is not a column.")
         # Compare ids, not related objects: reading profile.grade would cost a query a row.
         current = getattr(profile, model_field.attname)
         new = value.pk if model_field.is_relation else value
@@ -743,9 +756,9 @@ def _plan_row(
         profile.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as problem:
         for field_name, problems in problem.error_dict.items():
-            column = next((c.name for c in COLUMNS if c.field == field_name), field_name)
+            column_name = next((c.name for c in COLUMNS if c.field == field_name), field_name)
             for one in problems:
-                error(column, _in_our_words(one))
+                error(column_name, _in_our_words(one))
 
     if row.action == Action.UPDATE and not row.changes:
         row.action = Action.UNCHANGED
@@ -785,7 +798,7 @@ _FLAG_CHOICES = {"available_days": Weekday.choices, "available_times": TimeOfDay
 
 def _bio_form_data(profile: MentorProfile) -> MultiValueDict:
     """The bio as the mentor's form would post it: the row's cells over what is stored."""
-    data = MultiValueDict()
+    data: MultiValueDict[str, Any] = MultiValueDict()
     for name in BIO_FIELDS:
         if name in _MATCHED_BY_NAME:
             continue
@@ -848,7 +861,7 @@ def _in_our_words(problem: ValidationError) -> str:
     return " ".join(problem.messages)
 
 
-def _same_photo(stored_name: str, digest: str) -> bool:
+def _same_photo(stored_name: str | None, digest: str) -> bool:
     if not stored_name or not digest:
         return False
     try:
@@ -1108,7 +1121,7 @@ def import_staged(*, token: str, by, now: datetime.datetime | None = None) -> Im
     try:
         for row in to_write:
             if row.photo:
-                profile = row.instance
+                profile = row.profile
                 replaced += [
                     name for name in (profile.photo.name, profile.photo_thumbnail.name) if name
                 ]
@@ -1116,7 +1129,9 @@ def import_staged(*, token: str, by, now: datetime.datetime | None = None) -> Im
                     profile.photo.save(row.photo["large_name"], File(f), save=False)
                 with default_storage.open(row.photo["thumbnail"], "rb") as f:
                     profile.photo_thumbnail.save(row.photo["thumbnail_name"], File(f), save=False)
-                saved += [profile.photo.name, profile.photo_thumbnail.name]
+                saved += [
+                    name for name in (profile.photo.name, profile.photo_thumbnail.name) if name
+                ]
         _write_rows(plan=plan, rows=to_write, by=by, now=now)
     except (DatabaseError, OSError) as problem:
         logger.warning("Bulk upload %s refused while writing: %s", token, problem)
@@ -1142,8 +1157,8 @@ def import_staged(*, token: str, by, now: datetime.datetime | None = None) -> Im
 
 
 def _write_rows(*, plan: ImportPlan, rows: list[RowPlan], by, now: datetime.datetime) -> None:
-    creates = [row.instance for row in rows if row.action == Action.CREATE]
-    updates = [row.instance for row in rows if row.action == Action.UPDATE]
+    creates = [row.profile for row in rows if row.action == Action.CREATE]
+    updates = [row.profile for row in rows if row.action == Action.UPDATE]
     fields = [
         COLUMNS_BY_NAME[name].field
         for name in plan.columns
@@ -1162,7 +1177,7 @@ def _write_rows(*, plan: ImportPlan, rows: list[RowPlan], by, now: datetime.date
             through.objects.filter(mentorprofile_id__in=[p.pk for p in updates]).delete()
             through.objects.bulk_create(
                 [
-                    through(mentorprofile_id=row.instance.pk, virtualplatform_id=platform.pk)
+                    through(mentorprofile_id=row.profile.pk, virtualplatform_id=platform.pk)
                     for row in rows
                     for platform in row.platforms or []
                 ],

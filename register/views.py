@@ -59,7 +59,7 @@ def photo(request: HttpRequest, pk: int, size: str) -> FileResponse:
     if not may_see or not field:
         raise Http404("No such photo.")
     response = FileResponse(field.open("rb"), content_type=PHOTO_CONTENT_TYPE)
-    if request.GET.get("v") == photo_version(field.name):
+    if field.name and request.GET.get("v") == photo_version(field.name):
         response["Cache-Control"] = f"private, max-age={PHOTO_MAX_AGE}, immutable"
     else:
         response["Cache-Control"] = "private, no-cache"
