@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.rules import is_mentee, is_mentor
 from mentoring.pagination import paginate, pagination_links
 from register.access import framework_redirect
@@ -80,7 +81,7 @@ def send_request(request: HttpRequest, mentor_id: int) -> HttpResponse:
 
 
 @require_safe
-def mentee_requests(request: HttpRequest) -> HttpResponse:
+def mentee_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_mentee(request)
     requests = paginate(
         request,
@@ -166,7 +167,7 @@ def leave_waiting_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def mentor_requests(request: HttpRequest) -> HttpResponse:
+def mentor_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     if gate := _mentor_gate(request):
         return gate
     now = timezone.now()

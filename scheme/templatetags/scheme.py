@@ -15,4 +15,5 @@ CACHE_SECONDS = 60
 
 @register.simple_tag
 def scheme_name() -> str:
-    return cache.get_or_set(CACHE_KEY, lambda: SchemeSettings.load().scheme_name, CACHE_SECONDS)
+    name = cache.get_or_set(CACHE_KEY, lambda: SchemeSettings.load().scheme_name, CACHE_SECONDS)
+    return str(name)
