@@ -6,6 +6,7 @@ These tests pin that: if allauth started naming the Django engine, or an element
 were left to allauth's own markup, they fail.
 """
 
+from django import forms
 from django.template import Context, Template, engines
 from django.template.base import Origin
 
@@ -44,3 +45,75 @@ def test_a_button_element_is_the_nhs_button_macro():
             {"html": "Remove", "variant": "warning", "type": "submit", "name": "action_remove"},
         )
     )
+
+
+def test_a_field_element_is_the_nhs_input_macro_with_its_label_hint_and_errors():
+    html = django_render(
+        '{% element field type="email" name="email" id="id_email" value=value errors=errors'
+        ' autocomplete="email" required=True %}'
+        "{% slot label %}Email address{% endslot %}"
+        "{% slot help_text %}We will check it is yours.{% endslot %}"
+        "{% endelement %}",
+        value="a@example.nhs.uk",
+        errors=["Enter an email address", "It is too long"],
+    )
+
+    assert squash(html) == squash(
+        macro(
+            "input",
+            "input",
+            {
+                "id": "id_email",
+                "name": "email",
+                "type": "email",
+                "value": "a@example.nhs.uk",
+                "label": {"text": "Email address"},
+                "hint": {"text": "We will check it is yours."},
+                "errorMessage": {"html": "Enter an email address<br>It is too long"},
+                "autocomplete": "email",
+                "autocapitalize": "none",
+                "spellcheck": False,
+                "attributes": {"required": {"value": True, "optional": True}},
+            },
+        )
+    )
+
+
+class LabelForm(forms.Form):
+    nickname = forms.CharField(label="Your <b>Nick</b> Name", help_text="Not <i>this</i>")
+
+
+def test_the_fields_element_escapes_labels_and_hints_and_writes_them_in_sentence_case():
+    form = LabelForm(data={})
+    form.is_valid()
+
+    html = django_render("{% element fields form=form %}{% endelement %}", form=form)
+
+    assert 'class="nhsuk-input nhsuk-input--error"' in html
+    assert "Your &lt;b&gt;nick&lt;/b&gt; name" in html
+    assert "Not &lt;i&gt;this&lt;/i&gt;" in html
+    assert "<b>" not in html
+    assert "<i>" not in html
+
+
+def test_the_form_element_puts_the_nhs_error_summary_first():
+    form = LabelForm(data={})
+    form.is_valid()
+
+    html = django_render(
+        "{% element form form=form %}{% slot body %}<p>body</p>{% endslot %}{% endelement %}",
+        form=form,
+    )
+
+    summary = str(
+        macro(
+            "error-summary",
+            "errorSummary",
+            {
+                "heading": "There is a problem",
+                "errorList": [{"text": "This field is required.", "href": "#id_nickname"}],
+            },
+        )
+    ).strip()
+    assert summary in html
+    assert html.index(summary) < html.index("<p>body</p>")
