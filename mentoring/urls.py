@@ -31,7 +31,7 @@ urlpatterns = [
     path("", include("register.urls")),
     path("", include("accounts.urls")),
     path("", include("accounts.mentee_urls")),
-    path("", include("accounts.data_urls")),
+    path("", include("privacy.urls")),
     path("", include("requests_app.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

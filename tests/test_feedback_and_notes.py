@@ -12,7 +12,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from accounts.personal_data import collect_user_data
+from privacy.personal_data import collect_user_data
 from requests_app import notes, tasks, workflow
 from requests_app.models import Feedback, MentorNote, NotesKey, PartnershipState, Transition
 from scheme.models import SchemeSettings

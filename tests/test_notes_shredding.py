@@ -20,7 +20,7 @@ from django.db import connection
 from django.urls import reverse
 
 import requests_app.migrations
-from accounts.personal_data import erase_account
+from privacy.personal_data import erase_account
 from requests_app import notes, workflow
 from requests_app.models import MentorNote, NotesKey, Partnership, PartnershipState
 from tests.factories import MenteeFactory

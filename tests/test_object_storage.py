@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from accounts.personal_data import erase_account
+from privacy.personal_data import erase_account
 from register import bulk_import
 from register.models import MentorProfile
 from tests.factories import GradeFactory, SchoolFactory, TrustFactory, VirtualPlatformFactory

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import DataEvent, MenteeProfile
-from accounts.personal_data import (
+from privacy.personal_data import (
     ERASED_EMAIL_DOMAIN,
     EXPORT_JSON_NAME,
     EXPORTED_MODELS,
@@ -31,7 +31,7 @@ from accounts.personal_data import (
     erase_account,
     export_user_data,
 )
-from accounts.tasks import anonymise_inactive_accounts as retention_task
+from privacy.tasks import anonymise_inactive_accounts as retention_task
 from register.models import MentorProfile, MentorStatus
 from requests_app.models import (
     MentoringRequest,
@@ -169,7 +169,7 @@ def test_every_model_about_a_person_is_exported_or_deliberately_left_out():
 
     assert not undecided, (
         f"{sorted(undecided)} hold data about people: add each to EXPORTED_MODELS (and the "
-        "export) or NOT_EXPORTED_MODELS (with the reason) in accounts/personal_data.py"
+        "export) or NOT_EXPORTED_MODELS (with the reason) in privacy/personal_data.py"
     )
     assert "requests_app.MentorNote" in NOT_EXPORTED_MODELS
 
@@ -472,7 +472,7 @@ def test_retention_is_idempotent(db, caplog):
 
     first = anonymise_inactive_accounts(NOW)
     events = DataEvent.objects.count()
-    with caplog.at_level(logging.INFO, logger="accounts.personal_data"):
+    with caplog.at_level(logging.INFO, logger="privacy.personal_data"):
         second = anonymise_inactive_accounts(NOW)
 
     assert first.anonymised == 1
@@ -487,7 +487,7 @@ def test_retention_skips_and_logs_an_account_with_an_open_partnership(db, caplog
     user = user_last_seen(30)
     PartnershipFactory(request__mentee=user, state=PartnershipState.ACTIVE)
 
-    with caplog.at_level(logging.WARNING, logger="accounts.personal_data"):
+    with caplog.at_level(logging.WARNING, logger="privacy.personal_data"):
         result = anonymise_inactive_accounts(NOW)
 
     assert (result.anonymised, result.skipped) == (0, 1)

@@ -1,4 +1,4 @@
-"""The one list of what people write (accounts/personal_text.py), and erasure that
+"""The one list of what people write (privacy/personal_text.py), and erasure that
 leaves nothing of a person anywhere in the database."""
 
 import datetime
@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 
-from accounts import personal_text
+from privacy import personal_text
 from accounts.models import DataEvent
-from accounts.personal_data import (
+from privacy.personal_data import (
     anonymise_inactive_accounts,
     collect_user_data,
     erase_account,
@@ -55,7 +55,7 @@ def test_every_text_field_of_our_models_is_listed_as_personal_or_not():
     undecided = fields - listed - set(personal_text.NOT_PERSONAL_TEXT)
 
     assert not undecided, (
-        f"{sorted(undecided)}: text field(s) in neither list of accounts/personal_text.py. "
+        f"{sorted(undecided)}: text field(s) in neither list of privacy/personal_text.py. "
         "If a person can write in it (or it names someone), add a PersonalText to "
         "PERSONAL_TEXT with the path to whoever wrote it, who else it is shown to or is "
         "about, and the date its retention period counts from: export, erasure and the "
@@ -69,7 +69,7 @@ def test_every_text_field_of_our_models_is_listed_as_personal_or_not():
         for field in model._meta.concrete_fields
     }
     gone = (listed | set(personal_text.NOT_PERSONAL_TEXT)) - every_field
-    assert not gone, f"{sorted(gone)} are listed in accounts/personal_text.py but do not exist"
+    assert not gone, f"{sorted(gone)} are listed in privacy/personal_text.py but do not exist"
     assert personal_text.registry_problems() == []
 
 

@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 from django.db import InterfaceError, OperationalError
 
-from accounts import personal_data
-from accounts import tasks as accounts_tasks
+from privacy import personal_data
+from privacy import tasks as privacy_tasks
 from mentoring.outbox import services as outbox_services
 from mentoring.outbox import tasks as outbox_tasks
 from mentoring.retries import RETRY_ON_DATABASE_ERRORS
@@ -38,7 +38,7 @@ JOBS = [
     (requests_tasks.remind_unanswered_feedback, workflow, "remind_unanswered_feedback"),
     (requests_tasks.offer_waiting_list_places, workflow, "offer_free_places"),
     (register_tasks.discard_stale_uploads, bulk_import, "discard_stale_uploads"),
-    (accounts_tasks.anonymise_inactive_accounts, personal_data, "anonymise_inactive_accounts"),
+    (privacy_tasks.anonymise_inactive_accounts, personal_data, "anonymise_inactive_accounts"),
     (requests_tasks.purge_sent_email_content, workflow, "purge_sent_email_content"),
     (outbox_tasks.send_emails, outbox_services, "send_owed"),
 ]

@@ -1,8 +1,8 @@
-"""Your data: include with path("", include("accounts.data_urls"))."""
+"""Your data: include with path("", include("privacy.urls"))."""
 
 from django.urls import path
 
-from accounts import data_views
+from privacy import views as data_views
 
 urlpatterns = [
     path("my-data/", data_views.my_data, name="my_data"),

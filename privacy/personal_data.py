@@ -3,7 +3,7 @@
 Erasing keeps the scheme's figures: requests, partnerships and meetings stay
 as rows with their dates and states, but nothing in them points to a person
 any more and every text they wrote, were shown or are named in is gone (the
-one list of those texts is accounts.personal_text, which the export, erasure
+one list of those texts is privacy.personal_text, which the export, erasure
 and retention all read). The user row itself is kept as an empty shell (no
 email, name, password or roles) because requests and partnerships must point
 to some user; the shell identifies nobody. Pending requests are closed through
@@ -35,10 +35,10 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts import personal_text
 from accounts.models import DataEvent, MenteeProfile, User
-from accounts.personal_text import ERASED_EMAIL_DOMAIN, texts_for
 from mentoring.outbox import services as outbox
+from privacy import personal_text
+from privacy.personal_text import ERASED_EMAIL_DOMAIN, texts_for
 from register import services as bios
 from register.models import MentorProfile
 from requests_app import workflow
@@ -129,7 +129,7 @@ def _history(rows) -> list[dict]:
     return [{"from": t.from_state, "to": t.to_state, "at": t.at} for t in rows]
 
 
-# Each row's texts come from accounts.personal_text (texts_for): the ones the
+# Each row's texts come from privacy.personal_text (texts_for): the ones the
 # person wrote or was shown, never the other side's own words (a mentor's
 # download holds no mentee's message).
 
@@ -617,7 +617,7 @@ def inactive_accounts(now: datetime.datetime):
 
 
 def clear_old_free_text(now: datetime.datetime) -> int:
-    """Empty every kind of text in accounts.personal_text older than the retention
+    """Empty every kind of text in privacy.personal_text older than the retention
     period (each counted from its own date); set-based and idempotent. Returns how
     many fields were emptied."""
     return personal_text.clear_old_texts(retention_cutoff(now))

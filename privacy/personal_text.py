@@ -4,11 +4,11 @@ Each entry names a field, the people whose words or record it holds (paths from
 the row to a user, as in a queryset filter), and what the three personal-data
 duties do with it:
 
-- export (accounts.personal_data.collect_user_data): the writer gets it in their
+- export (privacy.personal_data.collect_user_data): the writer gets it in their
   download, and so does anyone in `shown_to`;
-- erasure (accounts.personal_data.erase_account): erasing the writer, anyone it
+- erasure (privacy.personal_data.erase_account): erasing the writer, anyone it
   was shown to or anyone it is `about` empties it (or deletes the row);
-- retention (accounts.personal_data.clear_old_free_text): the daily job empties it
+- retention (privacy.personal_data.clear_old_free_text): the daily job empties it
   once `kept_after` is older than the scheme's retention period. Fields with no
   `kept_after` are kept while the account is in use; the job erases them with the
   account once it has been inactive for that period.
@@ -240,7 +240,7 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
     "requests_app.NonWorkingDay.description": "a closure day's name",
     # The outbox keeps copies of emails, not anyone's own record: their content is
     # purged after the scheme's email_retention_days, and erasure clears every email
-    # to the person or naming them (accounts.personal_data._erase_from_outbox).
+    # to the person or naming them (privacy.personal_data._erase_from_outbox).
     "outbox.Email.kind": "the email's template name",
     "outbox.Email.recipient": "an address; cleared on erasure",
     "outbox.Email.subject": "a copy; purged, and cleared on erasure",

@@ -1,4 +1,4 @@
-"""Your data: see what we hold, download it, or delete your account (accounts/personal_data.py)."""
+"""Your data: see what we hold, download it, or delete your account (privacy/personal_data.py)."""
 
 from allauth.core import ratelimit
 from django import forms
@@ -11,13 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.personal_data import (
+from accounts.rules import is_mentee, is_mentor
+from privacy.personal_data import (
     PersonalDataError,
     erase_account,
     erase_blockers,
     export_user_data,
 )
-from accounts.rules import is_mentee, is_mentor
 
 
 class DeleteAccountForm(forms.Form):
