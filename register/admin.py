@@ -204,6 +204,8 @@ class MentorProfileAdmin(admin.ModelAdmin):
     ]
     search_help_text = "Searches names, emails, grade, school, trust, location and the bio texts."
     list_select_related = ["grade", "school", "trust", "user"]
+    # No second COUNT of the whole register on every filtered page.
+    show_full_result_count = False
     list_per_page = 50
     autocomplete_fields = ["user"]
     filter_horizontal = ["virtual_platforms"]

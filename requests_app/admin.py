@@ -92,6 +92,8 @@ class MentoringRequestAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["state", OverdueFilter]
     list_select_related = ["mentee", "mentor"]
+    # No second COUNT of the whole table on every filtered page.
+    show_full_result_count = False
     search_fields = ["mentee__email", "mentor__last_name", "mentor__email"]
     date_hierarchy = "created_at"
     fields = [
@@ -199,6 +201,7 @@ class PartnershipAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["state", "end_reason"]
     list_select_related = ["mentee", "mentor"]
+    show_full_result_count = False
     date_hierarchy = "started_at"
     fields = [
         "request",
