@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
@@ -23,6 +25,24 @@ from requests_app.models import (
 )
 from requests_app.working_days import annotate_working_days_left
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _MeetingCounts(TypedDict):
+    """What PartnershipAdmin's queryset annotates on each partnership."""
+
+    held: int
+    planned: int
+    cancelled: int
+    cancelled_late: int
+
+
+class _SessionsUsed(TypedDict):
+    """What ExtensionRequestAdmin's queryset annotates on each request."""
+
+    used: int
+
 
 @admin.register(NonWorkingDay)
 class NonWorkingDayAdmin(admin.ModelAdmin):
@@ -32,8 +52,8 @@ class NonWorkingDayAdmin(admin.ModelAdmin):
 
 class TransitionInline(admin.TabularInline):
     model = Transition
-    fields = ["at", "from_state", "to_state", "actor", "reason"]
-    readonly_fields = fields
+    readonly_fields = ("at", "from_state", "to_state", "actor", "reason")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 
@@ -175,8 +195,15 @@ class MeetingInline(admin.TabularInline):
     """When the meetings were and what became of them; nothing said in them."""
 
     model = Meeting
-    fields = ["starts_at", "duration_minutes", "state", "held_at", "cancelled_at", "cancelled_late"]
-    readonly_fields = fields
+    readonly_fields = (
+        "starts_at",
+        "duration_minutes",
+        "state",
+        "held_at",
+        "cancelled_at",
+        "cancelled_late",
+    )
+    fields = readonly_fields
     extra = 0
     can_delete = False
     show_change_link = True
@@ -233,7 +260,7 @@ class PartnershipAdmin(ReadOnlyAdmin):
         )
 
     @admin.display(description="sessions")
-    def sessions(self, obj: Partnership) -> str:
+    def sessions(self, obj: "WithAnnotations[Partnership, _MeetingCounts]") -> str:
         text = f"{obj.held} held, {obj.planned} planned of {obj.sessions_allowed}"
         if obj.cancelled:
             text += f"; {obj.cancelled} cancelled ({obj.cancelled_late} late)"
@@ -293,7 +320,7 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).annotate(used=used)
 
     @admin.display(description="sessions used")
-    def sessions_used(self, obj: ExtensionRequest) -> str:
+    def sessions_used(self, obj: "WithAnnotations[ExtensionRequest, _SessionsUsed]") -> str:
         return f"{obj.used} of {obj.partnership.sessions_allowed}"
 
     def has_change_permission(self, request, obj=None) -> bool:
