@@ -6,8 +6,8 @@ from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from accounts import views as account_views
 from register import views as register_views
+from requests_app import dashboard_views
 
 
 @login_not_required
@@ -26,7 +26,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", register_views.home, name="home"),
     path("about/<slug:slug>/", register_views.scheme_page, name="scheme_page"),
-    path("dashboard/", account_views.dashboard, name="dashboard"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("photos/<int:pk>/<str:size>/", register_views.photo, name="mentor_photo"),
     path("", include("register.urls")),
     path("", include("accounts.urls")),

@@ -25,7 +25,7 @@ from requests_app.models import (
     Partnership,
     PartnershipState,
 )
-from requests_app.partnership_views import dashboard_context
+from requests_app.partnership_summary import dashboard_context
 from scheme.models import SchemeSettings
 from tests.axe import assert_no_axe_violations
 from tests.conftest import PAGE_TIMEOUT_MS

@@ -31,7 +31,7 @@ from requests_app.models import (
     PartnershipState,
     Transition,
 )
-from requests_app.partnership_views import dashboard_context
+from requests_app.partnership_summary import dashboard_context
 from scheme import agreement_text
 from scheme.models import SchemeSettings, SchemeText
 from scheme.templatetags.scheme import scheme_name

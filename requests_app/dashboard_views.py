@@ -1,16 +1,22 @@
+"""The dashboard: where everyone lands after logging in, with what they can do next.
+
+It lives with the requests because it shows them (places kept on waiting lists,
+partnerships); the accounts app only says who is who.
+"""
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accounts.rules import admin_needs_two_factor, is_mentee, is_mentor, is_scheme_team
 from register.access import framework_redirect
-from requests_app import partnership_views
 from requests_app.models import WaitingListEntry
+from requests_app.partnership_summary import dashboard_context
 
 
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Where everyone lands after logging in: what they can do next, by role."""
+    """What each person can do next, by role."""
     if gate := framework_redirect(request):
         return gate
     user = request.user
@@ -31,6 +37,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "is_scheme_admin": is_scheme_team(user),
             "needs_two_factor": admin_needs_two_factor(user),
             "mentor_profile": getattr(user, "mentor_profile", None),
-            **partnership_views.dashboard_context(user),
+            **dashboard_context(user),
         },
     )

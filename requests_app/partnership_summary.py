@@ -1,0 +1,201 @@
+"""A partnership as each of its two people sees it: what the partnership pages and
+the dashboard show, and what each side needs to do next.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from mentoring.formatting import long_date
+from requests_app import workflow
+from requests_app.models import (
+    OPEN_PARTNERSHIP_STATES,
+    Feedback,
+    Meeting,
+    MeetingState,
+    Partnership,
+    PartnershipState,
+)
+
+
+@dataclass
+class Summary:
+    """A partnership as one of its two people sees it, with what they need to do next."""
+
+    partnership: Partnership
+    role: str  # "mentee" or "mentor"
+    other_name: str
+    meetings: list[Meeting]
+    feedback_due: list[Feedback]
+    now: datetime.datetime
+    todo: list[dict] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.partnership.state in OPEN_PARTNERSHIP_STATES
+
+    @property
+    def held(self) -> int:
+        return sum(m.state == MeetingState.HELD for m in self.meetings)
+
+    @property
+    def planned(self) -> int:
+        return sum(m.state == MeetingState.PLANNED for m in self.meetings)
+
+    @property
+    def used(self) -> int:
+        return self.held + self.planned
+
+    @property
+    def left(self) -> int:
+        return max(self.partnership.sessions_allowed - self.used, 0)
+
+    @property
+    def allowance_text(self) -> str:
+        """'2 of 4 sessions used, until 3 May 2027'."""
+        allowed = self.partnership.sessions_allowed
+        ends = self.partnership.window_ends_on
+        noun = "session" if allowed == 1 else "sessions"
+        return f"{self.used} of {allowed} {noun} used, until {ends.day} {ends:%B %Y}"
+
+    @property
+    def next_meeting(self) -> Meeting | None:
+        upcoming = [
+            m for m in self.meetings if m.state == MeetingState.PLANNED and m.starts_at > self.now
+        ]
+        return min(upcoming, key=lambda m: m.starts_at, default=None)
+
+    @property
+    def to_record(self) -> list[Meeting]:
+        """Planned meetings whose time has come: held or not, someone should say."""
+        return [
+            m for m in self.meetings if m.state == MeetingState.PLANNED and m.starts_at <= self.now
+        ]
+
+    @property
+    def my_confirmation(self) -> datetime.datetime | None:
+        return getattr(self.partnership, f"{self.role}_confirmed_at")
+
+    @property
+    def can_plan(self) -> bool:
+        return (
+            self.partnership.state == PartnershipState.ACTIVE
+            and self.left > 0
+            and timezone.localdate(self.now) <= self.partnership.window_ends_on
+        )
+
+    @property
+    def can_ask_for_extension(self) -> bool:
+        return workflow.can_ask_for_extension(self.partnership, self.used)
+
+
+def when(meeting: Meeting) -> str:
+    """'Monday 15 March 2027 at 18:30', in UK time."""
+    local = timezone.localtime(meeting.starts_at)
+    return f"{long_date(local)} at {local:%H:%M}"
+
+
+def other_name(partnership: Partnership, role: str) -> str:
+    if role == "mentee":
+        return partnership.mentor.full_name
+    return partnership.mentee.get_full_name() or partnership.mentee.email
+
+
+def _url(name: str, *args) -> str:
+    return reverse(f"requests:{name}", args=args)
+
+
+def summarise(
+    partnership: Partnership,
+    user,
+    *,
+    meetings: list[Meeting],
+    feedback_due: list[Feedback],
+    now: datetime.datetime,
+) -> Summary:
+    role = workflow.party_role(partnership, user)
+    summary = Summary(
+        partnership=partnership,
+        role=role,
+        other_name=other_name(partnership, role),
+        meetings=meetings,
+        feedback_due=feedback_due,
+        now=now,
+    )
+    page = _url("partnership", partnership.pk)
+    todo = summary.todo
+    state = partnership.state
+    if state == PartnershipState.AGREEMENT_PENDING:
+        if summary.my_confirmation is None:
+            todo.append(
+                {
+                    "text": f"Talk through and confirm your agreement with {summary.other_name}",
+                    "href": _url("partnership_agreement", partnership.pk),
+                }
+            )
+        else:
+            todo.append({"text": f"Wait for {summary.other_name} to confirm the agreement"})
+    if state == PartnershipState.ACTIVE:
+        for meeting in summary.to_record:
+            todo.append(
+                {
+                    "text": (
+                        f"Say whether your meeting on {timezone.localtime(meeting.starts_at):%d %B}"
+                        " took place"
+                    ),
+                    "href": f"{page}#meetings",
+                }
+            )
+        if summary.can_plan and summary.next_meeting is None:
+            todo.append(
+                {"text": "Plan your next meeting", "href": _url("plan_meeting", partnership.pk)}
+            )
+    for feedback in feedback_due:
+        todo.append(
+            {
+                "text": f"Give your {feedback.get_stage_display().lower()} feedback",
+                "href": _url("feedback", feedback.pk),
+            }
+        )
+    if role == "mentee" and state == PartnershipState.ENDED_EARLY:
+        todo.append({"text": "Choose another mentor", "href": reverse("mentor_search")})
+    return summary
+
+
+def feedback_due(user) -> list[Feedback]:
+    return list(Feedback.objects.awaiting_answer().filter(respondent=user).order_by("requested_at"))
+
+
+def dashboard_context(user, now: datetime.datetime | None = None) -> dict:
+    """What accounts/dashboard/_partnerships.jinja needs: current partnerships first.
+
+    Three queries whatever the history: partnerships, their meetings, feedback due.
+    """
+    now = now or timezone.now()
+    partnerships = list(
+        Partnership.objects.filter(Q(mentee=user) | Q(mentor__user=user))
+        .select_related("mentee", "mentor")
+        .prefetch_related(Prefetch("meetings", queryset=Meeting.objects.order_by("starts_at")))
+        .order_by("-started_at")
+    )
+    due = feedback_due(user)
+    summaries = [
+        summarise(
+            p,
+            user,
+            meetings=list(p.meetings.all()),
+            feedback_due=[f for f in due if f.partnership_id == p.pk],
+            now=now,
+        )
+        for p in partnerships
+    ]
+    return {
+        "partnerships_overview": {
+            "current": [s for s in summaries if s.is_open],
+            "past": [s for s in summaries if not s.is_open],
+            "when": when,
+        }
+    }
