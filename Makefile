@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DEBUG=true
 
-.PHONY: run test install frontend lint format check migrations bench-search bench-expiry bench-import clean
+.PHONY: run test install frontend lint format typecheck check migrations bench-search bench-expiry bench-import clean
 
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -42,6 +42,11 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# mypy with django-stubs over the app packages (settings in pyproject.toml); the
+# django-stubs plugin imports the settings, which run on the development defaults.
+typecheck: install
+	$(DEV_ENV) $(BIN)/mypy
+
 # Fails when a model change has no migration.
 migrations: install
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
@@ -60,4 +65,4 @@ bench-import: install
 	$(BIN)/python bench/import_bios.py
 
 clean:
-	rm -rf $(VENV) node_modules static/dist staticfiles var db.sqlite3
+	rm -rf $(VENV) node_modules static/dist staticfiles var db.sqlite3 .mypy_cache
