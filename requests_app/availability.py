@@ -8,6 +8,7 @@ mentor. Whether they take a request is then a plain function of a few values
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.db.models import Count, Expression, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -87,8 +88,13 @@ def mentor_availability(mentor: MentorProfile, *, for_mentee=None) -> Availabili
 
     The places are counted only when the bio alone does not already say no.
     """
-    values = {"status": mentor.status, "is_paused": mentor.is_paused, "capacity": mentor.capacity}
-    closed = availability_of(**values, taken=0)
+    of = partial(
+        availability_of,
+        status=mentor.status,
+        is_paused=mentor.is_paused,
+        capacity=mentor.capacity,
+    )
+    closed = of(taken=0)
     if not closed.taking_requests:
         return closed
-    return availability_of(**values, taken=places_taken(mentor, for_mentee=for_mentee))
+    return of(taken=places_taken(mentor, for_mentee=for_mentee))
