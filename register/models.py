@@ -128,7 +128,10 @@ class ByDatabase(models.Func):
     text elsewhere (the other column is NULL, so the rows stay narrow).
     """
 
-    def as_sql(self, compiler, connection, **extra_context):
+    # Func.as_sql's parameters, though only the compiler is needed here.
+    def as_sql(
+        self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context
+    ):
         return compiler.compile(self.source_expressions[1])
 
     def as_postgresql(self, compiler, connection, **extra_context):
