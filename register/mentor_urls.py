@@ -1,6 +1,6 @@
 """Mentor bios: the profile page, a mentor's own pages, and the public submission form.
 
-The bare path "mentors/" is the register's search page (register/search_urls.py).
+The bare path "mentors/" is the register's search page (requests_app/search_urls.py).
 """
 
 from django.urls import path

@@ -1,9 +1,12 @@
 import hashlib
+import re
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator
-from django.db import models
+from django.db import connection, models
+from django.db.models import F, Q
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -94,12 +97,88 @@ class MentorStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+class MeetingWay(models.TextChoices):
+    """How a mentee would like to meet, as a search filter."""
+
+    FACE_TO_FACE = "face_to_face", "In person"
+    VIRTUAL = "virtual", "By video or phone"
+
+
+@dataclass(frozen=True)
+class MentorFilters:
+    """What a search of the register asks for; a value left empty asks for nothing."""
+
+    q: str = ""  # words
+    school: int | None = None
+    grade: int | None = None
+    trust: int | None = None
+    outside_trust: int | None = None  # "not from my own trust": the mentee's trust
+    gender: str = ""
+    meeting: str = ""  # a MeetingWay
+    location: str = ""  # where, to meet in person
+    platform: int | None = None
+    days: int = 0  # Weekday flags: free on any of them
+    times: int = 0  # TimeOfDay flags: free at any of them
+
+
 class MentorProfileQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=MentorStatus.PUBLISHED)
 
+    def listed(self):
+        """As the register lists them: published, by name."""
+        return self.published().order_by("last_name", "first_name", "id")
 
-# What the register's free-text search looks in (register/search.py): names
+    def matching(self, filters: MentorFilters):
+        """The mentors that meet every filter in use.
+
+        Free text: PostgreSQL's full-text search of search_vector (GIN index,
+        migration 0002); elsewhere every word must appear in search_text.
+        """
+        wanted = Q()
+        for name in ("school", "grade", "trust"):
+            if value := getattr(filters, name):
+                wanted &= Q(**{f"{name}_id": value})
+        if filters.outside_trust:
+            wanted &= ~Q(trust_id=filters.outside_trust)
+        if filters.gender:
+            wanted &= Q(gender=filters.gender)
+        if filters.meeting == MeetingWay.FACE_TO_FACE or filters.location:
+            wanted &= Q(meets_face_to_face=True)
+        if filters.location:
+            wanted &= Q(face_to_face_location__icontains=filters.location)
+        if filters.meeting == MeetingWay.VIRTUAL or filters.platform:
+            wanted &= Q(meets_virtually=True)
+        if filters.platform:
+            wanted &= Q(virtual_platforms=filters.platform)
+        found = self.filter(wanted)
+        # Any of the chosen days (times): a bit of the mask that the mentor has set.
+        if filters.days:
+            found = found.alias(days_free=F("available_days").bitand(filters.days))
+            found = found.filter(days_free__gt=0)
+        if filters.times:
+            found = found.alias(times_free=F("available_times").bitand(filters.times))
+            found = found.filter(times_free__gt=0)
+        if filters.q and connection.vendor == "postgresql":
+            found = found.filter(search_vector=_words_query(filters.q))
+        elif filters.q:
+            for word in re.findall(r"\w+", filters.q):
+                found = found.filter(search_text__icontains=word)
+        return found
+
+    def best_matches_first(self, q: str):
+        """The best match for the words first (PostgreSQL), then the order so far."""
+        if not (q and connection.vendor == "postgresql"):
+            return self
+        ranked = self.alias(rank=SearchRank(F("search_vector"), _words_query(q)))
+        return ranked.order_by(F("rank").desc(), *self.query.order_by)
+
+
+def _words_query(q: str) -> SearchQuery:
+    return SearchQuery(q, search_type="websearch", config="english")
+
+
+# What the register's free-text search looks in (MentorProfileQuerySet.matching): names
 # (weighted higher on PostgreSQL), then experience, motivation, interests and
 # where they meet in person.
 SEARCHED_NAME_FIELDS = ("first_name", "last_name")

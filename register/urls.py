@@ -1,8 +1,7 @@
-"""The register's pages: mentor bios and profiles (register/mentor_urls.py) and search."""
+"""The register's pages: mentor bios and profiles (register/mentor_urls.py)."""
 
 from django.urls import include, path
 
 urlpatterns = [
     path("", include("register.mentor_urls")),
-    path("", include("register.search_urls")),
 ]

@@ -26,9 +26,9 @@ from accounts.adapter import AccountAdapter
 from mentoring import cache as fallback_cache
 from mentoring import celery_app
 from mentoring.queueing import enqueue
-from register.search import REFERENCE_CACHE_KEY
 from requests_app import tasks
 from requests_app.models import MentoringRequest, RequestState
+from requests_app.search import REFERENCE_CACHE_KEY
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from register.models import Gender, MentorProfile, MentorStatus, TimeOfDay, Weekday
-from register.search import PAGE_SIZE
+from requests_app.search import PAGE_SIZE
 from tests.factories import (
     GradeFactory,
     MenteeProfileFactory,

@@ -5,21 +5,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from register.search import (
+from mentoring.pagination import pagination_links
+from requests_app.presenters import mentor_card
+from requests_app.search import (
     can_search_register,
-    card_html,
-    filter_panel_html,
-    filter_values,
-    mentor_cards,
     order_for,
-    pagination,
-    read_search,
     reference_data,
     result_page,
     search_mentors,
-    search_values,
     viewer_for,
 )
+from requests_app.search_forms import MentorSearchForm, active_filters
 
 
 @require_safe
@@ -29,21 +25,23 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only mentees and the scheme team can search the register.")
     reference = reference_data()
     viewer = viewer_for(request.user, reference)
-    terms = read_search(search_values(request.GET), viewer.offer_own_trust, reference)
-    page = result_page(search_mentors(terms.filters, viewer), request.GET.get("page"))
-    cards = mentor_cards(page.object_list, viewer, reference)
+    form = MentorSearchForm(
+        request.GET,
+        choices=reference,
+        own_trust=viewer.trust_id if viewer.offer_own_trust else None,
+    )
+    filters = form.filters()
+    results = result_page(search_mentors(filters, viewer), request.GET.get("page"), viewer)
     return render(
         request,
         "register/search.jinja",
         {
-            "errors": terms.errors,
-            "filter_panel": filter_panel_html(
-                filter_values(request.GET), viewer.offer_own_trust, reference
-            ),
-            "page": page,
-            "cards": [card_html(card) for card in cards],
-            "order": order_for(terms.filters, viewer),
-            "active_filters": terms.active_filters,
-            "pagination": pagination(page, request.GET),
+            "form": form,
+            "page": results.page,
+            "more_than": results.more_than,
+            "cards": [mentor_card(mentor, viewer, reference) for mentor in results.page],
+            "order": order_for(filters, viewer),
+            "active_filters": active_filters(form, filters),
+            "pagination": pagination_links(request, results.page),
         },
     )

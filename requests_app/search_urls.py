@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from register import search_views
+from requests_app import search_views
 
 urlpatterns = [
     path("mentors/", search_views.mentor_search, name="mentor_search"),

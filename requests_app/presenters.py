@@ -1,0 +1,88 @@
+"""What a search result card shows, as plain values (register/search_card.jinja draws it)."""
+
+import re
+from dataclasses import dataclass
+
+from register.fields import flags_labels
+from register.models import MentorProfile, TimeOfDay, Weekday
+from requests_app.availability import availability_of
+from requests_app.search import ReferenceData, Viewer
+
+TEASER_LENGTH = 160
+WEEKDAYS = Weekday.choices  # built once: .choices makes a new list on each use
+TIMES_OF_DAY = TimeOfDay.choices
+
+
+@dataclass(frozen=True)
+class MentorCard:
+    """One search result."""
+
+    pk: int
+    name: str
+    pronouns: str
+    grade: str
+    school: str
+    trust: str
+    photo_url: str  # the thumbnail's address, or ""
+    teaser: str
+    days: tuple[str, ...]
+    times: tuple[str, ...]
+    in_person: str | None  # where they meet in person ("" if not said); None: they do not
+    platforms: tuple[str, ...] | None  # None: they do not meet by video or phone
+    taking_requests: bool
+    not_taking_reason: str
+    reasons: tuple[str, ...]  # why suggested: "Same school", "Same region"...
+
+
+def teaser(text: str) -> str:
+    """The first sentence, kept to one line or so."""
+    text = " ".join(text.split())
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    if len(first) <= TEASER_LENGTH:
+        return first
+    return first[:TEASER_LENGTH].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def shared_reasons(mentor: MentorProfile, viewer: Viewer) -> tuple[str, ...]:
+    """Why a mentor is suggested, in the words shown on their card."""
+    if not viewer.is_mentee:
+        return ()
+    reasons = []
+    if viewer.school_id and mentor.school_id == viewer.school_id:
+        reasons.append("Same school")
+    if viewer.trust_id and mentor.trust_id == viewer.trust_id:
+        reasons.append("Same trust")
+    elif mentor.trust_id in viewer.region_trust_ids:
+        reasons.append("Same region")
+    return tuple(reasons)
+
+
+def mentor_card(mentor: MentorProfile, viewer: Viewer, reference: ReferenceData) -> MentorCard:
+    """A mentor read by requests_app.search.result_page (places taken, platforms) as a card."""
+    names = reference.names
+    availability = availability_of(
+        status=mentor.status,
+        is_paused=mentor.is_paused,
+        capacity=mentor.capacity,
+        taken=mentor.places_taken,
+    )
+    return MentorCard(
+        pk=mentor.pk,
+        name=mentor.full_name,
+        pronouns=mentor.pronouns,
+        grade=names["grades"].get(mentor.grade_id, ""),
+        school=names["schools"].get(mentor.school_id, ""),
+        trust=names["trusts"].get(mentor.trust_id, ""),
+        photo_url=mentor.photo_url("small"),
+        teaser=teaser(mentor.supportt_experience or mentor.motivation or ""),
+        days=tuple(flags_labels(mentor.available_days, WEEKDAYS)),
+        times=tuple(flags_labels(mentor.available_times, TIMES_OF_DAY)),
+        in_person=mentor.face_to_face_location if mentor.meets_face_to_face else None,
+        platforms=tuple(p.name for p in mentor.virtual_platforms.all())
+        if mentor.meets_virtually
+        else None,
+        taking_requests=availability.taking_requests,
+        not_taking_reason=availability.reason
+        + (" You can join their waiting list." if availability.waiting_list_open else ""),
+        reasons=shared_reasons(mentor, viewer),
+    )

@@ -1,0 +1,275 @@
+"""Searching the register: who may search, who is searching, and the page of mentors.
+
+The mentors come from named QuerySet methods: register's own (listed, matching,
+best_matches_first) and the two that know about requests (MentorQuerySet:
+with_places_taken, suggested_for). A page costs three queries whatever the size
+of the register: a count that stops past COUNT_LIMIT, the page of mentors with
+their places taken, and their platforms.
+"""
+
+import operator
+from dataclasses import dataclass
+from functools import cached_property, reduce
+from math import ceil
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, Subquery, Value, When
+
+from accounts.rules import is_mentee, is_scheme_admin
+from register.models import (
+    Grade,
+    MentorFilters,
+    MentorProfile,
+    MentorProfileQuerySet,
+    School,
+    Trust,
+    VirtualPlatform,
+)
+from requests_app.availability import places_taken_expression
+
+PAGE_SIZE = 20
+MAX_PAGE = 100_000  # a larger number in a link is treated as "past the end"
+# Matches are counted up to here ("more than 1,000 mentors found"), so a page costs
+# the same on a register of any size; a later page counts a little past itself.
+COUNT_LIMIT = 1_000
+
+# Suggested order for a mentee: what they share with the mentor, most telling first.
+SAME_SCHOOL_WEIGHT = 4
+SAME_TRUST_WEIGHT = 2
+SAME_REGION_WEIGHT = 1
+
+
+def can_search_register(user) -> bool:
+    """Mentees choose from the register; scheme admins look after it."""
+    return is_mentee(user) or is_scheme_admin(user)
+
+
+# --- Reference lists -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """Grades, schools, trusts and platforms as (id, name, is_active), trusts' regions.
+
+    Inactive ones are kept for naming mentors who still have them; the filters
+    offer active ones.
+    """
+
+    grades: tuple[tuple[int, str, bool], ...]
+    schools: tuple[tuple[int, str, bool], ...]
+    trusts: tuple[tuple[int, str, bool], ...]
+    platforms: tuple[tuple[int, str, bool], ...]
+    trust_regions: tuple[tuple[int, str], ...]
+
+    @staticmethod
+    def choices(rows) -> list[tuple[int, str]]:
+        return [(pk, name) for pk, name, active in rows if active]
+
+    @cached_property
+    def names(self) -> dict[str, dict[int, str]]:
+        return {
+            kind: {pk: name for pk, name, _ in getattr(self, kind)}
+            for kind in ("grades", "schools", "trusts")
+        }
+
+    @cached_property
+    def region_of(self) -> dict[int, str]:
+        return dict(self.trust_regions)
+
+
+REFERENCE_CACHE_KEY = "register:search:reference-data:4"
+# Admins rarely change these lists; a new trust shows in the filters within a minute.
+REFERENCE_CACHE_SECONDS = 60
+
+
+def reference_data() -> ReferenceData:
+    """From the cache, or four small queries once a minute."""
+    data = cache.get(REFERENCE_CACHE_KEY)
+    if data is None:
+
+        def listed(model) -> tuple[tuple[int, str, bool], ...]:
+            return tuple(model.objects.values_list("pk", "name", "is_active"))
+
+        trusts = tuple(Trust.objects.values_list("pk", "name", "is_active", "region"))
+        data = ReferenceData(
+            grades=listed(Grade),
+            schools=listed(School),
+            trusts=tuple(row[:3] for row in trusts),
+            platforms=listed(VirtualPlatform),
+            trust_regions=tuple((pk, region) for pk, _, _, region in trusts if region),
+        )
+        cache.set(REFERENCE_CACHE_KEY, data, REFERENCE_CACHE_SECONDS)
+    return data
+
+
+# --- Who is searching ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the search needs to know about the person searching."""
+
+    user_id: int
+    is_mentee: bool
+    school_id: int | None = None
+    trust_id: int | None = None
+    region_trust_ids: frozenset[int] = frozenset()  # trusts in the same region as theirs
+
+    @property
+    def offer_own_trust(self) -> bool:
+        """Whether "not from my own trust" makes sense for them."""
+        return self.is_mentee and self.trust_id is not None
+
+
+def viewer_for(user, reference: ReferenceData) -> Viewer:
+    profile = getattr(user, "mentee_profile", None) if is_mentee(user) else None
+    if profile is None:
+        return Viewer(user_id=user.pk, is_mentee=False)
+    region = reference.region_of.get(profile.trust_id)
+    return Viewer(
+        user_id=user.pk,
+        is_mentee=True,
+        school_id=profile.school_id,
+        trust_id=profile.trust_id,
+        region_trust_ids=frozenset(
+            pk for pk, name in reference.trust_regions if region and name == region
+        ),
+    )
+
+
+# --- The mentors -----------------------------------------------------------------------
+
+
+class MentorQuerySet(MentorProfileQuerySet):
+    """Register's mentor QuerySet with what needs the requests' tables or the viewer."""
+
+    def with_places_taken(self, *, for_mentee=None) -> "MentorQuerySet":
+        """Each mentor's `places_taken` (requests_app.availability, the one rule)."""
+        return self.annotate(places_taken=places_taken_expression(for_mentee=for_mentee))
+
+    def suggested_for(self, viewer: Viewer) -> "MentorQuerySet":
+        """For a mentee: mentors who have not paused first, then those who share most with
+        them (school, trust, region), then the order so far. Others: unchanged."""
+        if not viewer.is_mentee:
+            return self
+        shares = []  # (what they share, its weight)
+        if viewer.school_id:
+            shares.append((Q(school_id=viewer.school_id), SAME_SCHOOL_WEIGHT))
+        if viewer.trust_id:
+            shares.append((Q(trust_id=viewer.trust_id), SAME_TRUST_WEIGHT))
+        if viewer.region_trust_ids:
+            shares.append((Q(trust_id__in=sorted(viewer.region_trust_ids)), SAME_REGION_WEIGHT))
+        weights = [Case(When(share, then=Value(w)), default=Value(0)) for share, w in shares]
+        # Paused mentors last: a mentee is looking for someone who can say yes.
+        order = ["is_paused"]
+        found = self
+        if weights:
+            found = found.alias(shared=reduce(operator.add, weights))
+            order.append(F("shared").desc())
+        return found.order_by(*order, *self.query.order_by)
+
+
+def mentors() -> MentorQuerySet:
+    return MentorQuerySet(model=MentorProfile)
+
+
+class Order:
+    RELEVANCE = "relevance"
+    SUGGESTED = "suggested"
+    NAME = "name"
+
+
+def order_for(filters: MentorFilters, viewer: Viewer) -> str:
+    """Best match first for free text (PostgreSQL), else suggestions for mentees, else name."""
+    if filters.q and connection.vendor == "postgresql":
+        return Order.RELEVANCE
+    return Order.SUGGESTED if viewer.is_mentee else Order.NAME
+
+
+def search_mentors(filters: MentorFilters, viewer: Viewer) -> MentorQuerySet:
+    """Listed mentors meeting every filter, never the viewer, in the order that suits them."""
+    return (
+        mentors()
+        .listed()
+        .matching(filters)
+        .exclude(user_id=viewer.user_id)
+        .suggested_for(viewer)
+        .best_matches_first(filters.q)
+    )
+
+
+# What a card shows (requests_app.presenters), read with the page of mentors.
+CARD_FIELDS = (
+    "first_name",
+    "last_name",
+    "pronouns",
+    "photo_thumbnail",
+    "supportt_experience",
+    "motivation",
+    "available_days",
+    "available_times",
+    "meets_face_to_face",
+    "face_to_face_location",
+    "meets_virtually",
+    "capacity",
+    "is_paused",
+    "status",
+    "grade",
+    "school",
+    "trust",
+)
+
+
+class CountOf(Subquery):
+    """How many rows a queryset has, as a column: read once per statement, not per row."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    page: Page
+    more_than: int | None  # the count stopped here: there are more matches than this
+
+
+def _page_of(found: MentorQuerySet, number: int, viewer: Viewer) -> tuple[list, int, int]:
+    """The mentors on page `number`, how many match (counted up to `bound` + 1), and `bound`.
+
+    One statement: the bounded count rides along as a column of each row.
+    """
+    bound = max(COUNT_LIMIT, number * PAGE_SIZE)
+    start = (number - 1) * PAGE_SIZE
+    rows = list(
+        found.with_places_taken(for_mentee=viewer.user_id if viewer.is_mentee else None)
+        .annotate(matches=CountOf(found.order_by().values("pk")[: bound + 1]))
+        .only(*CARD_FIELDS)
+        .prefetch_related("virtual_platforms")[start : start + PAGE_SIZE]
+    )
+    if rows:
+        return rows, rows[0].matches, bound
+    # Past the end (an old link): count apart, then show the last page.
+    return rows, found.order_by().values("pk")[: bound + 1].count(), bound
+
+
+def result_page(found: MentorQuerySet, requested: str | None, viewer: Viewer) -> ResultPage:
+    """One page of mentors with their places taken and platforms (prefetched), and how
+    many match: at most COUNT_LIMIT, or past the page asked for, are counted.
+
+    A page past the end (an old link) falls back to the last page.
+    """
+    try:
+        number = min(max(int(requested or 1), 1), MAX_PAGE)
+    except ValueError:
+        number = 1
+    rows, count, bound = _page_of(found, number, viewer)
+    if not rows and count:
+        number = ceil(count / PAGE_SIZE)
+        rows, count, bound = _page_of(found, number, viewer)
+    paginator = Paginator((), PAGE_SIZE)
+    paginator.count = count  # known already: no COUNT(*) query
+    return ResultPage(
+        Page(rows, max(number, 1), paginator), more_than=bound if count > bound else None
+    )

@@ -1,0 +1,79 @@
+"""The search page costs the same on a register of any size: a bounded count, a fixed
+number of queries, and nothing that reads every match."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from requests_app import search
+from tests.factories import (
+    MentorProfileFactory,
+    PartnershipFactory,
+    VirtualPlatformFactory,
+    give_two_factor,
+)
+
+SEARCH = "/mentors/"
+CARD_NAME = re.compile(r'<a class="nhsuk-card__link" href="[^"]*">([^<]+)</a>')
+# Besides the session's own: the user and their role (an admin's two-factor too), the
+# page of mentors with the count, and their platforms.
+QUERY_BUDGET = 6
+
+
+def page_queries(client, params: dict) -> list[str]:
+    """The statements of one search page, less those that read or save the session."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(SEARCH, params)
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries if "django_session" not in q["sql"]]
+
+
+@pytest.mark.parametrize("persona", ["mentee", "scheme_admin"])
+def test_the_search_makes_a_fixed_number_of_queries_whatever_the_register_size(
+    client, request, persona
+):
+    user = request.getfixturevalue(persona)
+    if persona == "scheme_admin":
+        give_two_factor(user)
+    client.force_login(user)
+    zoom = VirtualPlatformFactory(name="Zoom")
+    params = {"q": "leave", "days": ["1", "4"], "meeting": "virtual", "platform": zoom.pk}
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            m = MentorProfileFactory(
+                supportt_experience="After parental leave I came back part time.",
+                virtual_platforms=[zoom, VirtualPlatformFactory()],
+            )
+            PartnershipFactory(mentor=m, request__mentor=m)
+
+    add(3)
+    client.get(SEARCH)  # the reference lists are cached from here on
+    small = page_queries(client, params)
+    add(30)
+    large = page_queries(client, params)
+
+    assert len(small) == len(large) <= QUERY_BUDGET
+    # No statement reads every match to count them or to number the rows.
+    assert not any("OVER" in sql.upper() for sql in large)
+
+
+def test_a_large_register_is_counted_up_to_a_limit(client, mentee, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_LIMIT", search.PAGE_SIZE + 1)
+    for n in range(search.PAGE_SIZE + 3):
+        MentorProfileFactory(first_name=f"M{n:02d}", last_name="Mentor")
+    client.force_login(mentee)
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(SEARCH).content.decode()
+    statements = [q["sql"] for q in queries.captured_queries]
+    second = client.get(SEARCH, {"page": "2"}).content.decode()
+
+    # The first page stops counting one past the limit; a later page counts past itself.
+    assert "More than 21 mentors found" in first
+    assert any("LIMIT 22" in sql for sql in statements)
+    assert len(CARD_NAME.findall(first)) == search.PAGE_SIZE
+    assert "23 mentors found" in second
+    assert len(CARD_NAME.findall(second)) == 3
