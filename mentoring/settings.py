@@ -99,6 +99,9 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses pages on their way out, after every middleware below has finished
+    # with them; static files are answered (pre-compressed) by WhiteNoise above.
+    "mentoring.compression.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Saves a session at most once a minute, which keeps it alive: the idle time-out.
     "mentoring.sessions.SessionRefreshMiddleware",

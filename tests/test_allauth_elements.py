@@ -6,9 +6,16 @@ These tests pin that: if allauth started naming the Django engine, or an element
 were left to allauth's own markup, they fail.
 """
 
+from pathlib import Path
+
+import allauth
+import pytest
 from django import forms
 from django.template import Context, Template, engines
 from django.template.base import Origin
+from django.template.loader import get_template
+
+ALLAUTH_ELEMENTS = Path(allauth.__file__).parent / "templates" / "allauth" / "elements"
 
 
 def django_render(source: str, **context) -> str:
@@ -30,6 +37,14 @@ def macro(component: str, name: str, params: dict) -> str:
     """What the nhsuk-frontend-jinja macro draws for these params, as our Jinja pages call it."""
     env = engines["jinja2"].env
     return getattr(env.get_template(f"{component}/macro.jinja").module, name)(params)
+
+
+@pytest.mark.parametrize("element", sorted(p.stem for p in ALLAUTH_ELEMENTS.glob("*.html")))
+def test_every_allauth_element_is_one_of_our_jinja_templates(element):
+    template = get_template(f"allauth/elements/{element}.html")
+
+    assert template.backend is engines["jinja2"]
+    assert "templates/jinja2/allauth/elements/" in template.origin.name
 
 
 def test_a_button_element_is_the_nhs_button_macro():
