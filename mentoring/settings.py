@@ -125,6 +125,9 @@ WSGI_APPLICATION = "mentoring.wsgi.application"
 TEMPLATES = [
     {
         # Our own pages: NHS.UK components from the nhsuk-frontend-jinja macros.
+        # It comes first, so it also draws allauth's elements
+        # (templates/jinja2/allauth/elements/): allauth renders each {% element %}
+        # with render_to_string, which takes the first engine that has the template.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
@@ -138,7 +141,7 @@ TEMPLATES = [
         },
     },
     {
-        # allauth's pages and Django admin stay Django templates.
+        # allauth's pages and layouts and Django admin stay Django templates.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
