@@ -121,7 +121,7 @@ class MentorFilters:
     times: int = 0  # TimeOfDay flags: free at any of them
 
 
-class MentorProfileQuerySet(models.QuerySet):
+class MentorProfileQuerySet(models.QuerySet["MentorProfile"]):
     def published(self):
         return self.filter(status=MentorStatus.PUBLISHED)
 
@@ -151,7 +151,7 @@ class MentorProfileQuerySet(models.QuerySet):
             wanted &= Q(meets_virtually=True)
         if filters.platform:
             wanted &= Q(virtual_platforms=filters.platform)
-        found = self.filter(wanted)
+        found: MentorProfileQuerySet = self.filter(wanted)  # of any alias() added below
         # Any of the chosen days (times): a bit of the mask that the mentor has set.
         if filters.days:
             found = found.alias(days_free=F("available_days").bitand(filters.days))
