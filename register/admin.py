@@ -3,8 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,7 +25,6 @@ from register.models import (
     VirtualPlatform,
     Weekday,
 )
-from requests_app.models import OPEN_PARTNERSHIP_STATES, Partnership
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -151,8 +149,10 @@ SERVICE_COLUMNS = {
 }
 
 
-@admin.register(MentorProfile)
 class MentorProfileAdmin(admin.ModelAdmin):
+    """The mentor bios' admin. A mentor's current load counts open partnerships, which
+    are requests_app's: requests_app.admin registers this admin with that column."""
+
     form = MentorProfileAdminForm
     formfield_overrides = {
         # Days and times as checkboxes, not admin's default number box for an integer.
@@ -313,25 +313,6 @@ class MentorProfileAdmin(admin.ModelAdmin):
             return self.readonly_fields
         return [*self.readonly_fields, "user"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[MentorProfile]:
-        # Open partnerships per mentor as a subquery: one query for the whole page.
-        open_partnerships = (
-            Partnership.objects.filter(mentor=OuterRef("pk"), state__in=OPEN_PARTNERSHIP_STATES)
-            .order_by()
-            .values("mentor")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                open_load=Coalesce(
-                    Subquery(open_partnerships, output_field=IntegerField()), Value(0)
-                )
-            )
-        )
-
     # --- Columns and read-only fields ---
 
     @admin.display(description="")
@@ -346,10 +327,6 @@ class MentorProfileAdmin(admin.ModelAdmin):
     @admin.display(description="name", ordering="last_name")
     def full_name(self, obj: MentorProfile) -> str:
         return obj.full_name
-
-    @admin.display(description="current load", ordering="open_load")
-    def current_load(self, obj: MentorProfile) -> int:
-        return getattr(obj, "open_load", 0)
 
     @admin.display(description="login")
     def login_state(self, obj: MentorProfile) -> str:

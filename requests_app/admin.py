@@ -4,14 +4,19 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from register.admin import MentorProfileAdmin as RegisterMentorProfileAdmin
+from register.models import MentorProfile
 from requests_app import feedback_summary, workflow
 from requests_app.forms import CancelForm
 from requests_app.models import (
+    OPEN_PARTNERSHIP_STATES,
     ExtensionRequest,
     Feedback,
     Meeting,
@@ -458,3 +463,34 @@ class WaitingListEntryAdmin(ReadOnlyAdmin):
             f"Took {removed} mentee(s) off the waiting list. "
             "A place kept for any of them goes to the next in line.",
         )
+
+
+# --- Mentor bios -----------------------------------------------------------------------
+
+
+@admin.register(MentorProfile)
+class MentorProfileAdmin(RegisterMentorProfileAdmin):
+    """The register's bio admin with each mentor's current load: open partnerships."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MentorProfile]:
+        # Open partnerships per mentor as a subquery: one query for the whole page.
+        open_partnerships = (
+            Partnership.objects.filter(mentor=OuterRef("pk"), state__in=OPEN_PARTNERSHIP_STATES)
+            .order_by()
+            .values("mentor")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_load=Coalesce(
+                    Subquery(open_partnerships, output_field=IntegerField()), Value(0)
+                )
+            )
+        )
+
+    @admin.display(description="current load", ordering="open_load")
+    def current_load(self, obj: MentorProfile) -> int:
+        return getattr(obj, "open_load", 0)
