@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -41,14 +44,18 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
         ("Personal data", {"fields": ["data_retention_months"]}),
     ]
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         settings_row = SchemeSettings.load()
         return redirect(reverse("admin:scheme_schemesettings_change", args=[settings_row.pk]))
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: SchemeSettings | None = None
+    ) -> bool:
         return False
 
 
@@ -57,5 +64,5 @@ class SchemeTextAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "updated_at"]
     readonly_fields = ["slug"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser

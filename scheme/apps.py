@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -10,7 +12,7 @@ class SchemeConfig(AppConfig):
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="scheme.default_texts")
 
 
-def _after_migrate(sender, **kwargs) -> None:
+def _after_migrate(sender: AppConfig, **kwargs: Any) -> None:
     """Give admins a row to edit for every scheme text."""
     from scheme.texts import ensure_default_texts
 
