@@ -30,6 +30,7 @@ urlpatterns = [
     path("photos/<int:pk>/<str:size>/", register_views.photo, name="mentor_photo"),
     path("", include("register.urls")),
     path("", include("requests_app.search_urls")),
+    path("", include("requests_app.mentor_urls")),
     path("", include("accounts.mentee_urls")),
     path("", include("privacy.urls")),
     path("", include("requests_app.urls")),

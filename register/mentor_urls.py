@@ -1,6 +1,7 @@
-"""Mentor bios: the profile page, a mentor's own pages, and the public submission form.
+"""Mentor bios: a mentor's own pages and the public submission form.
 
-The bare path "mentors/" is the register's search page (requests_app/search_urls.py).
+The bare path "mentors/" is the register's search page (requests_app/search_urls.py);
+the profile page, its preview and the capacity page are requests_app/mentor_urls.py.
 """
 
 from django.urls import path
@@ -8,12 +9,9 @@ from django.urls import path
 from register import mentor_views
 
 urlpatterns = [
-    path("mentors/<int:pk>/", mentor_views.mentor_profile, name="mentor_profile"),
     path("my-bio/edit/", mentor_views.my_bio_edit, name="my_bio_edit"),
-    path("my-bio/preview/", mentor_views.my_bio_preview, name="my_bio_preview"),
     path("my-bio/pause/", mentor_views.my_bio_pause, name="my_bio_pause"),
     path("my-bio/resume/", mentor_views.my_bio_resume, name="my_bio_resume"),
-    path("my-bio/capacity/", mentor_views.my_bio_capacity, name="my_bio_capacity"),
     path("my-bio/ethical-framework/", mentor_views.framework_confirm, name="framework_confirm"),
     path("become-a-mentor/submit/", mentor_views.submit_bio, name="submit_bio"),
     path("become-a-mentor/submitted/", mentor_views.submit_bio_done, name="submit_bio_done"),

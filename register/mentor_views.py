@@ -1,5 +1,6 @@
-"""A mentor's own pages (bio, photo, capacity, pausing, the ethical framework),
-a mentor's profile as others see it, and the public bio submission form.
+"""A mentor's own pages (bio, photo, pausing, the ethical framework) and the public
+bio submission form. The pages that show requests, partnerships or the waiting list
+(a mentor's profile, its preview, capacity) are requests_app.mentor_views.
 """
 
 from http import HTTPStatus
@@ -15,34 +16,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.rules import is_mentee, is_scheme_admin
 from mentoring.outbox.services import queue_templated_email
 from register.access import (
-    framework_redirect,
-    get_mentor_profile_for_viewer,
     get_own_mentor_profile,
     mentor_page,
 )
-from register.fields import flags_labels
 from register.forms import (
-    CapacityForm,
     MentorBioForm,
     SelfSubmissionForm,
     delete_files_after_commit,
 )
-from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
+from register.models import MentorProfile, MentorStatus
 from register.services import (
     BioChangeRefused,
     confirm_framework,
     pause_bio,
     record_submission,
     resume_bio,
-    set_capacity,
     submit_bio_for_review,
 )
-from requests_app.availability import mentor_availability, mentor_load
-from requests_app.models import Partnership, WaitingListEntry
-from requests_app.workflow import position_in_line
 from scheme.models import SchemeSettings
 from scheme.texts import get_framework_text
 
@@ -52,13 +44,6 @@ SUBMIT_BIO_LIMIT = "submit_bio"  # its rate is in ACCOUNT_RATE_LIMITS, with alla
 
 def _admin_link(profile: MentorProfile) -> str:
     return settings.SITE_URL + reverse("admin:register_mentorprofile_change", args=[profile.pk])
-
-
-def _in_words(labels: list[str]) -> str:
-    """["Monday", "Tuesday", "Friday"] -> "Monday, Tuesday and Friday"."""
-    if len(labels) < 2:
-        return "".join(labels)
-    return f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 # --- The ethical framework ------------------------------------------------------
@@ -141,52 +126,6 @@ def my_bio_edit(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
     )
 
 
-def _profile_context(request: HttpRequest, profile: MentorProfile) -> dict:
-    """What the profile page shows to this viewer."""
-    user = request.user
-    is_own = profile.user_id == user.pk
-    as_mentee = is_mentee(user) and not is_own
-    has_partnership = as_mentee and Partnership.objects.filter(mentee=user, mentor=profile).exists()
-    waiting = (
-        WaitingListEntry.objects.active().filter(mentee=user, mentor=profile).first()
-        if as_mentee
-        else None
-    )
-    return {
-        "profile": profile,
-        "is_own": is_own,
-        "as_admin": not is_own and is_scheme_admin(user),
-        "as_mentee": as_mentee,
-        # Contact details: the mentor themself, the scheme team, and a mentee whose
-        # request this mentor accepted (an open or past partnership between them).
-        "show_contact": not as_mentee or has_partnership,
-        "availability": mentor_availability(profile, for_mentee=user) if as_mentee else None,
-        "waiting": waiting,
-        "position": position_in_line(waiting) if waiting else None,
-        "days": _in_words(flags_labels(profile.available_days, Weekday.choices)),
-        "times": _in_words(
-            [label.lower() for label in flags_labels(profile.available_times, TimeOfDay.choices)]
-        ),
-        "platforms": _in_words([p.name for p in profile.virtual_platforms.all()]),
-        "contact_email": profile.contact_email or profile.email,
-    }
-
-
-@require_safe
-def mentor_profile(request: HttpRequest, pk: int) -> HttpResponse:
-    """A mentor's profile: for mentees (published bios), scheme admins, and the mentor."""
-    profile = get_mentor_profile_for_viewer(request.user, pk)
-    if profile.user_id == request.user.pk and (gate := framework_redirect(request)):
-        return gate
-    return render(request, "register/mentor_profile.jinja", _profile_context(request, profile))
-
-
-@require_safe
-@mentor_page
-def my_bio_preview(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
-    return render(request, "register/mentor_profile.jinja", _profile_context(request, profile))
-
-
 def _set_paused(request: HttpRequest, profile: MentorProfile, *, paused: bool) -> HttpResponse:
     """Pause or resume taking requests: one function for both directions."""
     try:
@@ -219,34 +158,6 @@ def my_bio_pause(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
 @mentor_page
 def my_bio_resume(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
     return _set_paused(request, profile, paused=False)
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@mentor_page
-def my_bio_capacity(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
-    load = mentor_load(profile)
-    if request.method == "POST":
-        form = CapacityForm(request.POST)
-        if form.is_valid():
-            capacity = form.cleaned_data["capacity"]
-            set_capacity(bio=profile, by=request.user, capacity=capacity)
-            if load >= capacity:
-                messages.success(
-                    request,
-                    f"Your capacity is now {capacity}. You have {load} mentees at the moment, "
-                    "so you will not get new requests until a partnership ends.",
-                )
-            else:
-                messages.success(request, f"Your capacity is now {capacity}.")
-            return redirect("dashboard")
-    else:
-        form = CapacityForm(initial={"capacity": profile.capacity})
-    waiting = WaitingListEntry.objects.in_line().filter(mentor=profile).count()
-    return render(
-        request,
-        "register/mentor_capacity.jinja",
-        {"form": form, "load": load, "waiting": waiting},
-    )
 
 
 # --- The public submission form ---------------------------------------------------
