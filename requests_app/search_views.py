@@ -31,7 +31,8 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
         own_trust=viewer.trust_id if viewer.offer_own_trust else None,
     )
     filters = form.filters()
-    results = result_page(search_mentors(filters, viewer), request.GET.get("page"), viewer)
+    order = order_for(filters, viewer)
+    results = result_page(search_mentors(filters, viewer), request.GET.get("page"), viewer, order)
     return render(
         request,
         "register/search.jinja",
@@ -40,7 +41,7 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
             "page": results.page,
             "more_than": results.more_than,
             "cards": [mentor_card(mentor, viewer, reference) for mentor in results.page],
-            "order": order_for(filters, viewer),
+            "order": order,
             "active_filters": active_filters(form, filters),
             "pagination": pagination_links(request, results.page),
         },

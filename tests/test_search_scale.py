@@ -2,15 +2,19 @@
 number of queries, and nothing that reads every match."""
 
 import re
+from html import unescape
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from register.models import MentorFilters
 from requests_app import search
 from tests.factories import (
     MentorProfileFactory,
     PartnershipFactory,
+    SchoolFactory,
+    TrustFactory,
     VirtualPlatformFactory,
     give_two_factor,
 )
@@ -20,6 +24,11 @@ CARD_NAME = re.compile(r'<a class="nhsuk-card__link" href="[^"]*">([^<]+)</a>')
 # Besides the session's own: the user and their role (an admin's two-factor too), the
 # page of mentors with the count, and their platforms.
 QUERY_BUDGET = 6
+
+
+def names(response) -> list[str]:
+    assert response.status_code == 200
+    return [unescape(name) for name in CARD_NAME.findall(response.content.decode())]
 
 
 def page_queries(client, params: dict) -> list[str]:
@@ -77,3 +86,33 @@ def test_a_large_register_is_counted_up_to_a_limit(client, mentee, monkeypatch):
     assert len(CARD_NAME.findall(first)) == search.PAGE_SIZE
     assert "23 mentors found" in second
     assert len(CARD_NAME.findall(second)) == 3
+
+
+def test_suggestions_read_a_few_mentors_of_each_group_yet_keep_the_order(client, mentee):
+    """Each page lists exactly what sorting every mentor would list (see
+    MentorQuerySet.among_first_suggestions), for mentors spread over every group."""
+    profile = mentee.mentee_profile
+    region = TrustFactory(name="Same region", region=profile.trust.region)
+    elsewhere = TrustFactory(name="Elsewhere", region="Elsewhere")
+    schools = [profile.school, SchoolFactory(name="Other school")]
+    for n in range(3 * search.PAGE_SIZE):
+        MentorProfileFactory(
+            first_name=f"F{n:02d}",
+            last_name=f"L{(n * 7) % 13:02d}",
+            school=schools[n % 2],
+            trust=[profile.trust, region, elsewhere][n % 3],
+            is_paused=n % 5 == 0,
+        )
+    client.force_login(mentee)
+    viewer = search.viewer_for(mentee, search.reference_data())
+    everyone = search.search_mentors(MentorFilters(), viewer)
+    expected = [m.full_name for m in everyone]
+
+    shown = []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            shown += names(client.get(SEARCH, {"page": number}))
+        if connection.vendor == "postgresql":
+            assert any("UNION ALL" in q["sql"] for q in queries.captured_queries)
+
+    assert shown == expected
