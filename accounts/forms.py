@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import TrainingStatus
 from accounts.signup import Eligibility, bound_email_field
-from register.models import Grade, School, Trust
+from scheme.models import Grade, School, Trust
 
 # --- A date as three boxes (the NHS.UK date input) ---------------------------------
 

@@ -85,13 +85,13 @@ class MenteeProfile(models.Model):
         help_text="Date the absence planning form was completed (needed when planning to go out).",
     )
     grade = models.ForeignKey(
-        "register.Grade", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "scheme.Grade", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     school = models.ForeignKey(
-        "register.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "scheme.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     trust = models.ForeignKey(
-        "register.Trust", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "scheme.Trust", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     pronouns = models.CharField(max_length=40, blank=True)
     privacy_consent_at = models.DateTimeField(

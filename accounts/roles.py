@@ -15,9 +15,6 @@ SCHEME_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "dataevent": ("view",),
     },
     "register": {
-        "grade": ("view", "add", "change", "delete"),
-        "school": ("view", "add", "change", "delete"),
-        "trust": ("view", "add", "change", "delete"),
         "virtualplatform": ("view", "add", "change", "delete"),
         "mentorprofile": ("view", "add", "change"),
     },
@@ -25,6 +22,9 @@ SCHEME_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "scheme": {
         "schemesettings": ("view", "change"),
         "schemetext": ("view", "change"),
+        "grade": ("view", "add", "change", "delete"),
+        "school": ("view", "add", "change", "delete"),
+        "trust": ("view", "add", "change", "delete"),
     },
     "requests_app": {
         "nonworkingday": ("view", "add", "change", "delete"),

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import MenteeProfile, TrainingStatus, User
-from register.models import Grade, School, Trust
+from scheme.models import Grade, School, Trust
 
 ELIGIBILITY_KEY = "mentee_eligibility"
 NOT_ELIGIBLE_KEY = "mentee_not_eligible"

@@ -63,10 +63,10 @@ def run(rows: int, rounds: int) -> None:
     from accounts.models import User
     from mentoring import celery_app
     from mentoring.outbox.models import Email
-    from register.models import Grade, MentorProfile, MentorStatus, School, Trust
+    from register.models import MentorProfile, MentorStatus
     from requests_app import workflow
     from requests_app.models import MentoringRequest, Transition
-    from scheme.models import SchemeSettings
+    from scheme.models import Grade, SchemeSettings, School, Trust
 
     # "Send now" messages go to an in-memory broker: the job's own cost, without a worker.
     celery_app.conf.broker_url = "memory://"

@@ -136,7 +136,8 @@ def main() -> None:
 
     from accounts.models import User
     from register import bulk_import
-    from register.models import Grade, MentorProfile, School, Trust, VirtualPlatform
+    from register.models import MentorProfile, VirtualPlatform
+    from scheme.models import Grade, School, Trust
 
     database_name = connection.settings_dict["NAME"]
     if use_test_database:

@@ -227,10 +227,10 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
     # Generated from the bio fields above by the database: emptied with them.
     "register.MentorProfile.search_text": "computed from the bio's names and texts",
     # Reference lists and the scheme's own texts, kept by the scheme team.
-    "register.Grade.name": "reference list",
-    "register.School.name": "reference list",
-    "register.Trust.name": "reference list",
-    "register.Trust.region": "reference list",
+    "scheme.Grade.name": "reference list",
+    "scheme.School.name": "reference list",
+    "scheme.Trust.name": "reference list",
+    "scheme.Trust.region": "reference list",
     "register.VirtualPlatform.name": "reference list",
     "scheme.SchemeSettings.scheme_name": "the scheme's setting",
     "scheme.SchemeSettings.inbox_email": "the scheme team's shared inbox",

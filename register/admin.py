@@ -16,34 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from register import bulk_import, invitations, services
 from register.admin_forms import BulkUploadForm, MentorProfileAdminForm
 from register.fields import FlagsField
-from register.models import (
-    Grade,
-    MentorProfile,
-    School,
-    TimeOfDay,
-    Trust,
-    VirtualPlatform,
-    Weekday,
-)
+from register.models import MentorProfile, TimeOfDay, VirtualPlatform, Weekday
+from scheme.admin import ReferenceDataAdmin
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ReferenceDataAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active", "position"]
-    list_editable = ["is_active", "position"]
-    search_fields = ["name"]
-
-
-admin.site.register(Grade, ReferenceDataAdmin)
-admin.site.register(School, ReferenceDataAdmin)
 admin.site.register(VirtualPlatform, ReferenceDataAdmin)
-
-
-@admin.register(Trust)
-class TrustAdmin(ReferenceDataAdmin):
-    list_display = ["name", "region", "is_active", "position"]
-    list_filter = ["region"]
 
 
 # --- Mentor list filters ----------------------------------------------------------------

@@ -61,20 +61,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from register.fields import flags_to_list
 from register.forms import BIO_FIELDS, MentorBioForm
-from register.models import (
-    Gender,
-    Grade,
-    MentorProfile,
-    MentorStatus,
-    School,
-    TimeOfDay,
-    Trust,
-    VirtualPlatform,
-    Weekday,
-)
+from register.models import Gender, MentorProfile, MentorStatus, TimeOfDay, VirtualPlatform, Weekday
 from register.photos import MAX_BYTES as MAX_PHOTO_BYTES
 from register.photos import ProcessedPhoto, process_photo
-from scheme.models import SchemeSettings
+from scheme.models import Grade, SchemeSettings, School, Trust
 
 logger = logging.getLogger(__name__)
 

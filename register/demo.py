@@ -23,17 +23,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from register.models import (
-    Gender,
-    Grade,
-    MentorProfile,
-    MentorStatus,
-    School,
-    TimeOfDay,
-    Trust,
-    VirtualPlatform,
-    Weekday,
-)
+from register.models import Gender, MentorProfile, MentorStatus, TimeOfDay, VirtualPlatform, Weekday
+from scheme.models import Grade, School, Trust
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (printed for demo logins; never in production)
 MENTEE_EMAIL = "mentee@example.nhs.uk"

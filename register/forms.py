@@ -14,15 +14,9 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.db.models import Q
 
-from register.models import (
-    Gender,
-    Grade,
-    MentorProfile,
-    School,
-    Trust,
-    VirtualPlatform,
-)
+from register.models import Gender, MentorProfile, VirtualPlatform
 from register.photos import ProcessedPhoto, process_photo
+from scheme.models import Grade, School, Trust
 
 LONG_TEXT_MAX = 2000  # characters in any free-text answer
 

@@ -12,53 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from register.fields import FlagsField
-
-
-class ReferenceQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(is_active=True)
-
-
-class ReferenceData(models.Model):
-    """A short list an admin keeps: grades, schools, trusts, virtual platforms."""
-
-    name = models.CharField(max_length=120, unique=True)
-    is_active = models.BooleanField(
-        default=True, help_text="Untick to stop offering it in forms without losing history."
-    )
-    position = models.PositiveSmallIntegerField(
-        default=0, help_text="Lists are shown in this order, then by name."
-    )
-
-    objects = ReferenceQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-        ordering = ["position", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Grade(ReferenceData):
-    class Meta(ReferenceData.Meta):
-        pass
-
-
-class School(ReferenceData):
-    """A specialty school, for example the School of Surgery."""
-
-    class Meta(ReferenceData.Meta):
-        pass
-
-
-class Trust(ReferenceData):
-    region = models.CharField(
-        max_length=80, blank=True, help_text="Used to suggest mentors nearby."
-    )
-
-    class Meta(ReferenceData.Meta):
-        pass
+from scheme.models import Grade, ReferenceData, School, Trust
 
 
 class VirtualPlatform(ReferenceData):

@@ -18,16 +18,9 @@ from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Subquery, Value, When
 
 from accounts.rules import is_mentee, is_scheme_admin
-from register.models import (
-    Grade,
-    MentorFilters,
-    MentorProfile,
-    MentorProfileQuerySet,
-    School,
-    Trust,
-    VirtualPlatform,
-)
+from register.models import MentorFilters, MentorProfile, MentorProfileQuerySet, VirtualPlatform
 from requests_app.availability import places_taken_expression
+from scheme.models import Grade, School, Trust
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000  # a larger number in a link is treated as "past the end"

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from scheme.models import SchemeSettings, SchemeText
+from scheme.models import Grade, SchemeSettings, SchemeText, School, Trust
 
 
 @admin.register(SchemeSettings)
@@ -66,3 +66,19 @@ class SchemeTextAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
+
+
+class ReferenceDataAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+    search_fields = ["name"]
+
+
+admin.site.register(Grade, ReferenceDataAdmin)
+admin.site.register(School, ReferenceDataAdmin)
+
+
+@admin.register(Trust)
+class TrustAdmin(ReferenceDataAdmin):
+    list_display = ["name", "region", "is_active", "position"]
+    list_filter = ["region"]

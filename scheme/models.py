@@ -1,4 +1,5 @@
-"""The scheme's own rules and texts, one settings row and the texts admins edit.
+"""The scheme's own rules and texts (one settings row and the texts admins edit), and
+the reference lists both mentees and mentors name (grades, schools, trusts).
 
 Every app reads them, so they sit below all of them (above mentoring only).
 """
@@ -138,3 +139,54 @@ class SchemeText(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Reference lists -------------------------------------------------------------------
+
+
+class ReferenceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class ReferenceData(models.Model):
+    """A short list an admin keeps: grades, schools, trusts (here, as mentees and
+    mentors both name them), virtual platforms (register.models)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Untick to stop offering it in forms without losing history."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lists are shown in this order, then by name."
+    )
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Grade(ReferenceData):
+    class Meta(ReferenceData.Meta):
+        db_table = "register_grade"  # from when register held it
+
+
+class School(ReferenceData):
+    """A specialty school, for example the School of Surgery."""
+
+    class Meta(ReferenceData.Meta):
+        db_table = "register_school"  # from when register held it
+
+
+class Trust(ReferenceData):
+    region = models.CharField(
+        max_length=80, blank=True, help_text="Used to suggest mentors nearby."
+    )
+
+    class Meta(ReferenceData.Meta):
+        db_table = "register_trust"  # from when register held it

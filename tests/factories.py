@@ -13,17 +13,7 @@ from factory.django import DjangoModelFactory, Password
 
 from accounts.models import MenteeProfile, TrainingStatus, User
 from accounts.roles import ensure_scheme_admin_group
-from register.models import (
-    Gender,
-    Grade,
-    MentorProfile,
-    MentorStatus,
-    School,
-    TimeOfDay,
-    Trust,
-    VirtualPlatform,
-    Weekday,
-)
+from register.models import Gender, MentorProfile, MentorStatus, TimeOfDay, VirtualPlatform, Weekday
 from requests_app.models import (
     OPEN_PARTNERSHIP_STATES,
     Meeting,
@@ -33,6 +23,7 @@ from requests_app.models import (
     PartnershipState,
     RequestState,
 )
+from scheme.models import Grade, School, Trust
 
 TEST_PASSWORD = "test-password-123"
 

@@ -20,8 +20,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from register import bulk_import
-from register.models import Grade, MentorProfile, MentorStatus, TimeOfDay, Weekday
-from scheme.models import SchemeSettings
+from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
+from scheme.models import Grade, SchemeSettings
 from tests.factories import (
     TEST_PASSWORD,
     GradeFactory,

@@ -13,14 +13,14 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 
-from privacy import personal_text
 from accounts.models import DataEvent
+from mentoring.outbox.models import Email, EmailState
+from privacy import personal_text
 from privacy.personal_data import (
     anonymise_inactive_accounts,
     collect_user_data,
     erase_account,
 )
-from mentoring.outbox.models import Email, EmailState
 from register.models import MentorProfile
 from requests_app import workflow
 from requests_app.models import (

@@ -5,11 +5,11 @@ import pytest
 from django.core import mail
 from django.db import InterfaceError, OperationalError
 
-from privacy import personal_data
-from privacy import tasks as privacy_tasks
 from mentoring.outbox import services as outbox_services
 from mentoring.outbox import tasks as outbox_tasks
 from mentoring.retries import RETRY_ON_DATABASE_ERRORS
+from privacy import personal_data
+from privacy import tasks as privacy_tasks
 from register import bulk_import
 from register import tasks as register_tasks
 from requests_app import tasks as requests_tasks
