@@ -1,6 +1,10 @@
+"""Celery tasks of personal data: thin adapters that call one function."""
+
 from celery import shared_task
+from django.utils import timezone
 
 from mentoring.retries import RETRY_ON_DATABASE_ERRORS
+from privacy import personal_data
 
 
 # Named as when accounts held it: the beat schedule (mentoring/celery.py) and any
@@ -8,8 +12,4 @@ from mentoring.retries import RETRY_ON_DATABASE_ERRORS
 @shared_task(name="accounts.tasks.anonymise_inactive_accounts", **RETRY_ON_DATABASE_ERRORS)
 def anonymise_inactive_accounts() -> None:
     """The retention job (daily beat): anonymise inactive accounts, clear old free text."""
-    from django.utils import timezone
-
-    from privacy.personal_data import anonymise_inactive_accounts as run
-
-    run(now=timezone.now())
+    personal_data.anonymise_inactive_accounts(now=timezone.now())
