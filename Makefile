@@ -58,8 +58,9 @@ check: lint migrations
 	$(DEV_ENV) $(BIN)/python manage.py check
 
 # Benchmarks: each prints its own figures.
+# make bench-search BENCH_ARGS=--quick: a smoke run of about a minute.
 bench-search: install
-	$(BIN)/python bench/search.py
+	$(BIN)/python bench/search.py $(BENCH_ARGS)
 
 bench-expiry: install
 	$(BIN)/python bench/expire_requests.py
