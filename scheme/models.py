@@ -4,6 +4,8 @@ the reference lists both mentees and mentors name (grades, schools, trusts).
 Every app reads them, so they sit below all of them (above mentoring only).
 """
 
+from typing import Self
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -145,7 +147,7 @@ class SchemeText(models.Model):
 
 
 class ReferenceQuerySet(models.QuerySet):
-    def active(self):
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
 
