@@ -17,6 +17,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from requests_app import workflow
+from requests_app.availability import mentor_load
 from requests_app.models import (
     Feedback,
     Meeting,
@@ -239,7 +240,7 @@ def test_from_acceptance_to_completion(page, browser, live_server, mentee, mento
     stored = everything_stored()
     assert ciphertext not in stored
     assert "Nervous about the first night" not in stored
-    assert workflow.mentor_load(mentor.mentor_profile) == 0
+    assert mentor_load(mentor.mentor_profile) == 0
     mentor_context.close()
 
 

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from requests_app import tasks, workflow
-from requests_app.availability import places_taken
+from requests_app.availability import mentor_availability, mentor_load, places_taken
 from requests_app.models import (
     EndReason,
     ExtensionRequest,
@@ -474,16 +474,16 @@ def test_the_mentors_place_is_freed_however_the_partnership_ends(
     profile = mentor.mentor_profile
     profile.capacity = 1
     profile.save()
-    assert not workflow.mentor_availability(profile).taking_requests
+    assert not mentor_availability(profile).taking_requests
 
     if ending == "early":
         workflow.end_partnership_early(partnership_id=active.pk, user=mentor, reason="other")
     else:
         assert workflow.complete_finished_partnerships(now=moment(7, 5)) == 1
 
-    assert workflow.mentor_load(profile) == 0
+    assert mentor_load(profile) == 0
     assert places_taken(profile) == 0
-    assert workflow.mentor_availability(profile).taking_requests
+    assert mentor_availability(profile).taking_requests
     workflow.send_request(mentee=other_mentee, mentor_id=profile.pk)
 
 

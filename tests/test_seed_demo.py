@@ -141,15 +141,13 @@ def test_an_impossible_number_of_mentors_is_refused(media, mentors):
 def test_one_mentor_is_full_so_the_demo_shows_a_waiting_list(media, client):
     from django.urls import reverse
 
-    from requests_app import workflow
+    from requests_app.availability import mentor_availability
 
     seed(24)  # what make run seeds
     seed(24)  # still one partnership, not two
 
     full = [
-        p
-        for p in MentorProfile.objects.published()
-        if workflow.mentor_availability(p).waiting_list_open
+        p for p in MentorProfile.objects.published() if mentor_availability(p).waiting_list_open
     ]
     assert len(full) == 1
     assert full[0].partnerships.count() == 1

@@ -11,6 +11,7 @@ from django.utils.html import escape
 
 from register.models import MentorProfile, MentorStatus
 from requests_app import workflow
+from requests_app.availability import mentor_availability
 from requests_app.models import (
     PartnershipState,
     RequestState,
@@ -140,10 +141,10 @@ def test_when_a_place_frees_the_first_in_line_is_emailed_and_the_place_is_kept(
     assert reverse("mentor_profile", args=[full_mentor.pk]) in offer.body
     assert emails_to(other_mentee) == []
     # Kept: nobody else may take it, the one it is kept for may.
-    assert not workflow.mentor_availability(full_mentor, for_mentee=stranger).taking_requests
+    assert not mentor_availability(full_mentor, for_mentee=stranger).taking_requests
     with pytest.raises(workflow.WorkflowError, match="no space"):
         workflow.send_request(mentee=stranger, mentor_id=full_mentor.pk)
-    assert workflow.mentor_availability(full_mentor, for_mentee=mentee).taking_requests
+    assert mentor_availability(full_mentor, for_mentee=mentee).taking_requests
     second.refresh_from_db()
     assert not second.is_offered
 
@@ -157,7 +158,7 @@ def test_the_request_keeps_the_place_until_the_mentor_answers(full_mentor, mente
     first.refresh_from_db()
     assert (first.outcome, first.request) == (WaitingOutcome.REQUESTED, request)
     assert workflow.offer_free_places() == 0
-    assert not workflow.mentor_availability(full_mentor, for_mentee=other_mentee).taking_requests
+    assert not mentor_availability(full_mentor, for_mentee=other_mentee).taking_requests
 
     with after_commit():
         workflow.reject_request(request_id=request.pk, mentor_user=full_mentor.user, reason="other")
