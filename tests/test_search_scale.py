@@ -116,3 +116,18 @@ def test_suggestions_read_a_few_mentors_of_each_group_yet_keep_the_order(client,
             assert any("UNION ALL" in q["sql"] for q in queries.captured_queries)
 
     assert shown == expected
+
+
+def test_a_mentor_sharing_everything_comes_first_however_crowded_each_group_is(client, mentee):
+    """Each group that reads a few mentors ahead holds only mentors who share at least as
+    much as the one it is there for: here both the school and the trust are crowded with
+    mentors who share less, and whose names come first."""
+    elsewhere = TrustFactory(name="Elsewhere", region="Elsewhere")
+    other_school = SchoolFactory(name="Other school")
+    for n in range(search.PAGE_SIZE + 5):
+        MentorProfileFactory(first_name=f"A{n:02d}", last_name="School", trust=elsewhere)
+        MentorProfileFactory(first_name=f"B{n:02d}", last_name="Trust", school=other_school)
+    MentorProfileFactory(first_name="Zed", last_name="Zulu")  # the mentee's school and trust
+    client.force_login(mentee)
+
+    assert names(client.get(SEARCH))[0] == "Zed Zulu"
