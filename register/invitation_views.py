@@ -95,7 +95,7 @@ def accept_mentor_invitation(request: HttpRequest, token: str) -> HttpResponse:
             # Never skip someone's second factor: they log in the usual way.
             messages.success(request, "Your password is saved. Log in to continue.")
             return redirect("account_login")
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.ModelBackend")
         messages.success(request, "Your password is saved and you are logged in.")
         return redirect("dashboard")
     return render(
