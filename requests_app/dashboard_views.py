@@ -37,6 +37,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "is_scheme_admin": is_scheme_team(user),
             "needs_two_factor": admin_needs_two_factor(user),
             "mentor_profile": getattr(user, "mentor_profile", None),
-            **dashboard_context(user),
+            **dashboard_context(user, request),
         },
     )

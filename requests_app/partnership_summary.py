@@ -5,11 +5,13 @@ the dashboard show, and what each side needs to do next.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.formatting import long_date
+from mentoring.pagination import paginate, pagination_links
 from requests_app import workflow
 from requests_app.models import (
     OPEN_PARTNERSHIP_STATES,
@@ -32,6 +34,8 @@ class Summary:
     feedback_due: list[Feedback]
     now: datetime.datetime
     todo: list[dict] = field(default_factory=list)
+    # Sessions held, when counted by the database rather than from `meetings`.
+    held_count: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -39,6 +43,8 @@ class Summary:
 
     @property
     def held(self) -> int:
+        if self.held_count is not None:
+            return self.held_count
         return sum(m.state == MeetingState.HELD for m in self.meetings)
 
     @property
@@ -115,6 +121,7 @@ def summarise(
     meetings: list[Meeting],
     feedback_due: list[Feedback],
     now: datetime.datetime,
+    held: int | None = None,
 ) -> Summary:
     role = workflow.party_role(partnership, user)
     summary = Summary(
@@ -124,6 +131,7 @@ def summarise(
         meetings=meetings,
         feedback_due=feedback_due,
         now=now,
+        held_count=held,
     )
     page = _url("partnership", partnership.pk)
     todo = summary.todo
@@ -169,20 +177,23 @@ def feedback_due(user) -> list[Feedback]:
     return list(Feedback.objects.awaiting_answer().filter(respondent=user).order_by("requested_at"))
 
 
-def dashboard_context(user, now: datetime.datetime | None = None) -> dict:
-    """What accounts/dashboard/_partnerships.jinja needs: current partnerships first.
+def dashboard_context(
+    user, request: HttpRequest | None = None, now: datetime.datetime | None = None
+) -> dict:
+    """What accounts/dashboard/_partnerships.jinja needs: current partnerships first,
+    then the past ones a page at a time (?past=), newest first.
 
-    Three queries whatever the history: partnerships, their meetings, feedback due.
+    A past partnership whose feedback is still due stays on every page, with its to-do.
+    Five queries whatever the history: feedback due, the partnerships shown in full and
+    their meetings, and the past page's count and rows (each with its sessions held).
     """
     now = now or timezone.now()
-    partnerships = list(
-        Partnership.objects.filter(Q(mentee=user) | Q(mentor__user=user))
-        .select_related("mentee", "mentor")
-        .prefetch_related(Prefetch("meetings", queryset=Meeting.objects.order_by("starts_at")))
-        .order_by("-started_at")
-    )
     due = feedback_due(user)
-    summaries = [
+    waiting_for_feedback = {f.partnership_id for f in due}
+    mine = Partnership.objects.filter(Q(mentee=user) | Q(mentor__user=user)).select_related(
+        "mentee", "mentor"
+    )
+    in_full = [
         summarise(
             p,
             user,
@@ -190,12 +201,32 @@ def dashboard_context(user, now: datetime.datetime | None = None) -> dict:
             feedback_due=[f for f in due if f.partnership_id == p.pk],
             now=now,
         )
-        for p in partnerships
+        for p in mine.filter(Q(state__in=OPEN_PARTNERSHIP_STATES) | Q(pk__in=waiting_for_feedback))
+        .prefetch_related(Prefetch("meetings", queryset=Meeting.objects.order_by("starts_at")))
+        .order_by("-started_at", "-pk")
     ]
+    past_page = paginate(
+        request or HttpRequest(),
+        mine.exclude(state__in=OPEN_PARTNERSHIP_STATES)
+        .exclude(pk__in=waiting_for_feedback)
+        .annotate(held_count=Count("meetings", filter=Q(meetings__state=MeetingState.HELD)))
+        .order_by("-started_at", "-pk"),
+        param="past",
+    )
+    past = [
+        summarise(p, user, meetings=[], feedback_due=[], now=now, held=p.held_count)
+        for p in past_page.object_list
+    ]
+    current = [s for s in in_full if s.is_open]
     return {
         "partnerships_overview": {
-            "current": [s for s in summaries if s.is_open],
-            "past": [s for s in summaries if not s.is_open],
+            "current": current,
+            "past": [s for s in in_full if not s.is_open] + past,
+            "past_pagination": pagination_links(request, past_page, param="past")
+            if request is not None
+            else None,
+            # The mentor's places taken by partnerships: their open ones, all shown here.
+            "mentees_now": sum(s.role == "mentor" for s in current),
             "when": when,
         }
     }

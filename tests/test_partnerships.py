@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from requests_app import tasks, workflow
 from requests_app.availability import mentor_availability, mentor_load, places_taken
@@ -23,6 +24,8 @@ from requests_app.models import (
     EndReason,
     ExtensionRequest,
     ExtensionState,
+    Feedback,
+    FeedbackStage,
     Meeting,
     MeetingState,
     MentoringRequest,
@@ -811,17 +814,50 @@ def test_the_dashboard_lists_past_partnerships(active, mentee, mentor, other_men
     assert f"/partnerships/{second.pk}/" in html
 
 
-def test_the_dashboard_context_is_three_queries_whatever_the_history(
+def test_the_dashboard_context_is_four_queries_whatever_the_past(
     mentee, mentor, other_mentor, django_assert_num_queries
 ):
+    """Feedback due, the partnerships shown in full (none: so no meetings to read), and
+    the past page's count and rows, each with its sessions held."""
     for profile_user in (mentor, other_mentor):
         partnership = make_partnership(mentee, profile_user)
-        add_meeting(partnership, moment(1, 11, 18))
+        add_meeting(partnership, moment(1, 11, 18), state=MeetingState.HELD)
         workflow.end_partnership_early(partnership_id=partnership.pk, user=mentee, reason="other")
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         overview = dashboard_context(mentee, now=moment(2, 1))["partnerships_overview"]
-        assert len(overview["past"]) == 2
+        assert [s.held for s in overview["past"]] == [1, 1]
+
+
+def test_past_partnerships_are_listed_a_page_at_a_time(client, mentor):
+    """20 a page, newest first; one whose feedback is still due stays on every page."""
+    profile = mentor.mentor_profile
+    start = timezone.now() - datetime.timedelta(days=400)
+    ended = [
+        PartnershipFactory(
+            request__mentor=profile,
+            state=PartnershipState.COMPLETED,
+            started_at=start + datetime.timedelta(days=n),
+        )
+        for n in range(25)
+    ]
+    oldest = ended[0]
+    Feedback.objects.create(
+        partnership=oldest, respondent=mentor, respondent_role="mentor", stage=FeedbackStage.END
+    )
+    client.force_login(mentor)
+
+    def listed(query: str) -> list[int]:
+        html = client.get(reverse("dashboard") + query).content.decode()
+        return [int(pk) for pk in re.findall(r'href="/partnerships/(\d+)/"', html)]
+
+    first, second = listed(""), listed("?past=2")
+    newest_first = [p.pk for p in reversed(ended[1:])]
+    assert first == [oldest.pk, *newest_first[:20]]
+    assert second == [oldest.pk, *newest_first[20:]]
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Give your end feedback" in html
+    assert 'href="?past=2"' in html
 
 
 def test_a_mentor_with_two_mentees_sees_both(mentee, other_mentee, mentor):

@@ -84,6 +84,18 @@ def ended_partnership(**kwargs):
 # --- Pages for mentees and mentors ---------------------------------------------------------
 
 
+@pytest.mark.parametrize("persona", ["mentee", "mentor"])
+def test_the_sessions_user_comes_with_both_profiles(db, client, request, persona):
+    """Whether the user is a mentee or a mentor is read with the user, not asked again."""
+    client.force_login(request.getfixturevalue(persona))
+    queries = page_queries(client, reverse("dashboard"))
+    assert not [
+        q
+        for q in queries
+        if q.startswith(('SELECT "accounts_menteeprofile"', 'SELECT "register_mentorprofile"'))
+    ]
+
+
 def test_mentor_profile(client, mentee, mentor):
     """A mentee reads a mentor's bio: the mentor's past mentees and the mentee's own past
     requests do not add queries."""
@@ -128,6 +140,7 @@ def test_mentor_dashboard(client, mentor):
         made.append(partnership)
 
     made: list = []
+    ended_partnership(request__mentor=profile)  # so both sizes have a page of past ones
     client.force_login(mentor)
     assert_within_budget(client, reverse("dashboard"), growing(make))
 
