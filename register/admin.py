@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, IntegerField, Q, QuerySet, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -18,6 +18,7 @@ from register.admin_forms import BulkUploadForm, MentorProfileAdminForm
 from register.fields import FlagsField
 from register.models import MentorProfile, TimeOfDay, VirtualPlatform, Weekday
 from scheme.admin import ReferenceDataAdmin
+from scheme.models import Grade, ReferenceData, School, Trust
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,6 +27,36 @@ admin.site.register(VirtualPlatform, ReferenceDataAdmin)
 
 
 # --- Mentor list filters ----------------------------------------------------------------
+
+
+REFERENCE_LISTS: tuple[type[ReferenceData], ...] = (Grade, School, Trust, VirtualPlatform)
+
+
+def reference_choices(request: HttpRequest) -> dict[type[ReferenceData], list[tuple[int, str]]]:
+    """Every reference list's (pk, name) choices, in their order, read in one query
+    and kept on the request for the page's other filters."""
+    cached = getattr(request, "_reference_choices", None)
+    if cached is None:
+        parts = [
+            model.objects.order_by()
+            .annotate(kind=Value(n, output_field=IntegerField()))
+            .values_list("kind", "pk", "name", "position")
+            for n, model in enumerate(REFERENCE_LISTS)
+        ]
+        rows = parts[0].union(*parts[1:], all=True).order_by("kind", "position", "name")
+        cached = {model: [] for model in REFERENCE_LISTS}
+        for kind, pk, name, _ in rows:
+            cached[REFERENCE_LISTS[kind]].append((pk, name))
+        request._reference_choices = cached  # type: ignore[attr-defined]
+    return cached
+
+
+class ReferenceFilter(admin.RelatedFieldListFilter):
+    """A reference list's filter (grade, school, trust, virtual platform): the four lists'
+    choices come in one query for the page, rather than one query each."""
+
+    def field_choices(self, field, request, model_admin):
+        return reference_choices(request)[field.related_model]
 
 
 class LoginStateFilter(admin.SimpleListFilter):
@@ -153,15 +184,15 @@ class MentorProfileAdmin(admin.ModelAdmin):
         "status",
         LoginStateFilter,
         "is_paused",
-        "grade",
-        "school",
-        "trust",
+        ("grade", ReferenceFilter),
+        ("school", ReferenceFilter),
+        ("trust", ReferenceFilter),
         "gender",
         AvailableDayFilter,
         AvailableTimeFilter,
         "meets_face_to_face",
         "meets_virtually",
-        "virtual_platforms",
+        ("virtual_platforms", ReferenceFilter),
         PhotoFilter,
     ]
     search_fields = [

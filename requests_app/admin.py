@@ -115,12 +115,13 @@ class MentoringRequestAdmin(ReadOnlyAdmin):
         "response_deadline",
         "days_left",
     ]
-    list_filter = ["state", OverdueFilter]
+    # Sent when: today, the past 7 days, this month or this year. A filter rather than a
+    # date hierarchy, which reads the table's date range and days on every page.
+    list_filter = ["state", OverdueFilter, ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["mentee", "mentor"]
     # No second COUNT of the whole table on every filtered page.
     show_full_result_count = False
     search_fields = ["mentee__email", "mentor__last_name", "mentor__email"]
-    date_hierarchy = "created_at"
     fields = [
         "mentee",
         "mentor",
@@ -231,10 +232,9 @@ class PartnershipAdmin(ReadOnlyAdmin):
         "sessions",
         "ended_at",
     ]
-    list_filter = ["state", "end_reason"]
+    list_filter = ["state", "end_reason", ("started_at", admin.DateFieldListFilter)]
     list_select_related = ["mentee", "mentor"]
     show_full_result_count = False
-    date_hierarchy = "started_at"
     fields = [
         "request",
         "mentee",

@@ -177,20 +177,12 @@ def admin_client(client, scheme_admin, settings):
     return client
 
 
-# Django admin's own reads come first on every list: two-factor (ADMIN_REQUIRE_MFA), the
-# user's and their groups' permissions, then the count and the rows. What comes on top
-# is each list's choice: the bios' four reference-list filters, and the date hierarchy of
-# requests and partnerships (its range and its days). The lists stay flat as data grows;
-# those extras are over the budget until the filters read cached lists.
-ADMIN_OVER_BUDGET = pytest.mark.xfail(
-    raises=OverBudget,
-    strict=True,
-    reason="admin's fixed reads plus filters or date hierarchy: bios 9, requests 8, "
-    "partnerships 7 queries",
-)
+# Django admin's own reads come first on every list: two-factor (ADMIN_REQUIRE_MFA) and the
+# user's permissions (one query for their own and their groups'), then the count and the
+# rows. On top: the bios' four reference-list filters read together (one query), and the
+# date hierarchy of requests and partnerships (its range and its days: two).
 
 
-@ADMIN_OVER_BUDGET
 def test_admin_list_of_mentor_bios(admin_client):
     def make():
         MentorProfileFactory(with_login=True, status=MentorStatus.PUBLISHED)
@@ -198,7 +190,6 @@ def test_admin_list_of_mentor_bios(admin_client):
     assert_within_budget(admin_client, "/admin/register/mentorprofile/", growing(make))
 
 
-@ADMIN_OVER_BUDGET
 def test_admin_list_of_requests(admin_client):
     def make():
         MentoringRequestFactory(mentee=MenteeFactory(), mentor=MentorProfileFactory())
@@ -206,7 +197,6 @@ def test_admin_list_of_requests(admin_client):
     assert_within_budget(admin_client, "/admin/requests_app/mentoringrequest/", growing(make))
 
 
-@ADMIN_OVER_BUDGET
 def test_admin_list_of_partnerships(admin_client):
     def make():
         MeetingFactory(partnership=PartnershipFactory(state=PartnershipState.ACTIVE))

@@ -16,8 +16,9 @@ from django.utils import timezone
 from PIL import Image
 
 from register import services
-from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
+from register.models import MentorProfile, MentorStatus, TimeOfDay, VirtualPlatform, Weekday
 from requests_app.models import PartnershipState
+from scheme.models import Grade, School, Trust
 from tests.factories import (
     GradeFactory,
     MentorProfileFactory,
@@ -244,6 +245,30 @@ def test_mentor_list_filters_by_grade_school_trust_and_platform(admin_client_for
     response = admin_client_for_scheme.get(LIST_URL, {"virtual_platforms__id__exact": zoom.pk})
 
     assert names_in(response) == {"Zed Zoom"}
+
+
+def test_mentor_list_offers_each_reference_list_in_its_order(admin_client_for_scheme):
+    """The four reference filters are read in one query, each list in position then name."""
+    for model in (Grade, School, Trust, VirtualPlatform):
+        model.objects.all().delete()
+    GradeFactory(name="CT1", position=2)
+    GradeFactory(name="ST3", position=1)
+    SchoolFactory(name="School of Surgery")
+    SchoolFactory(name="School of Medicine")
+    TrustFactory(name="North Trust")
+    TrustFactory(name="East Trust")
+    VirtualPlatformFactory(name="Zoom", position=0)
+    VirtualPlatformFactory(name="Teams", position=5)
+
+    html = admin_client_for_scheme.get(LIST_URL).content.decode()
+
+    def offered(param: str) -> list[str]:
+        return re.findall(rf'href="\?{param}=\d+"[^>]*>([^<]+)</a>', html)
+
+    assert offered("grade__id__exact") == ["ST3", "CT1"]
+    assert offered("school__id__exact") == ["School of Medicine", "School of Surgery"]
+    assert offered("virtual_platforms__id__exact") == ["Zoom", "Teams"]
+    assert offered("trust__id__exact") == ["East Trust", "North Trust"]
 
 
 def test_mentor_list_links_to_bulk_upload_and_the_template(admin_client_for_scheme):
