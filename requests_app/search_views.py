@@ -9,10 +9,9 @@ from mentoring.pagination import pagination_links
 from requests_app.presenters import mentor_card
 from requests_app.search import (
     can_search_register,
-    order_for,
     reference_data,
     result_page,
-    search_mentors,
+    search,
     viewer_for,
 )
 from requests_app.search_forms import MentorSearchForm, active_filters
@@ -31,8 +30,8 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
         own_trust=viewer.trust_id if viewer.offer_own_trust else None,
     )
     filters = form.filters()
-    order = order_for(filters, viewer)
-    results = result_page(search_mentors(filters, viewer), request.GET.get("page"), viewer, order)
+    searched = search(filters, viewer)
+    results = result_page(searched, request.GET.get("page"), viewer)
     return render(
         request,
         "register/search.jinja",
@@ -41,7 +40,8 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
             "page": results.page,
             "more_than": results.more_than,
             "cards": [mentor_card(mentor, viewer, reference) for mentor in results.page],
-            "order": order,
+            "order": searched.order,
+            "too_many_to_rank": searched.too_many_to_rank,
             "active_filters": active_filters(form, filters),
             "pagination": pagination_links(request, results.page),
         },

@@ -88,6 +88,33 @@ def test_a_large_register_is_counted_up_to_a_limit(client, mentee, monkeypatch):
     assert len(CARD_NAME.findall(second)) == 3
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="words are ranked on PostgreSQL only")
+@pytest.mark.parametrize("persona", ["mentee", "scheme_admin"])
+def test_words_matching_too_many_mentors_are_not_ranked(client, request, persona, monkeypatch):
+    """Ranking scores every match: past COUNT_LIMIT the index's order is kept, and said."""
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    user = request.getfixturevalue(persona)
+    if persona == "scheme_admin":
+        give_two_factor(user)
+    client.force_login(user)
+    # By name, the weakest match comes first; by rank, the strongest.
+    for last_name, words in [("Adams", "leave"), ("Baker", "leave leave leave")]:
+        MentorProfileFactory(last_name=last_name, supportt_experience=words)
+    ranked = client.get(SEARCH, {"q": "leave"}).content.decode()
+    assert "Best matches for your words come first" in ranked
+    assert [n.split()[-1] for n in CARD_NAME.findall(ranked)] == ["Baker", "Adams"]
+
+    for n in range(3):
+        MentorProfileFactory(last_name=f"Carter{n}", supportt_experience="parental leave")
+    with CaptureQueriesContext(connection) as queries:
+        unranked = client.get(SEARCH, {"q": "leave"}).content.decode()
+
+    assert "Too many mentors match your words" in unranked
+    assert "Best matches" not in unranked
+    assert [n.split()[-1] for n in CARD_NAME.findall(unranked)][:2] == ["Adams", "Baker"]
+    assert not any("ts_rank" in q["sql"] for q in queries.captured_queries)
+
+
 def test_suggestions_read_a_few_mentors_of_each_group_yet_keep_the_order(client, mentee):
     """Each page lists exactly what sorting every mentor would list (see
     MentorQuerySet.among_first_suggestions), for mentors spread over every group."""
