@@ -8,6 +8,8 @@ which Django reads in two queries (the user's own, their groups'); one does. Sig
 is Django's and allauth's as before.
 """
 
+from typing import TYPE_CHECKING
+
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.contrib.auth.models import Permission
@@ -15,8 +17,14 @@ from django.db.models import Q
 
 from accounts.models import User
 
+if TYPE_CHECKING:
+    # The mixin goes before a backend built on Django's ModelBackend, whose methods it uses.
+    _Backend = DjangoModelBackend
+else:
+    _Backend = object
 
-class WithProfiles:
+
+class WithProfiles(_Backend):
     def get_user(self, user_id):
         user = (
             User._default_manager.select_related("mentee_profile", "mentor_profile")
