@@ -14,7 +14,12 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import BaseLoader, ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
-from mentoring.form_rendering import component_for, error_summary_items, nhs_field_params
+from mentoring.form_rendering import (
+    component_for,
+    error_summary_items,
+    nhs_field_params,
+    remembered,
+)
 from mentoring.formatting import long_date, paragraphs, scheme_markdown
 
 logger = logging.getLogger(__name__)
@@ -128,6 +133,7 @@ def environment(**options: Any) -> Environment:
             "get_messages": get_messages,
             "SERVICE_NAME": settings.SERVICE_NAME,
             "nhs_field_params": nhs_field_params,
+            "remembered": remembered,
             "field_component": component_for,
             "error_summary_items": error_summary_items,
         }

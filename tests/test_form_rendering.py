@@ -1,10 +1,13 @@
 """Our forms render as NHS.UK components, with the error summary and inline errors."""
 
+from collections import OrderedDict
+
 import pytest
 from django import forms
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
+from mentoring import form_rendering
 from register.fields import FlagsFormField
 from register.models import TimeOfDay
 
@@ -72,3 +75,50 @@ def test_flags_field_combines_ticked_boxes_into_one_number():
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["times"] == 5
+
+
+# --- Remembered drawings of choice fields --------------------------------------------------
+
+
+def test_a_choice_field_is_drawn_once_per_set_of_parameters(monkeypatch):
+    """The same field, choices, values and errors draw the same markup, drawn once;
+    anything else that differs is drawn anew, and only REMEMBERED are kept."""
+    monkeypatch.setattr(form_rendering, "_drawn", OrderedDict())
+    monkeypatch.setattr(form_rendering, "REMEMBERED", 2)
+    drawn = []
+
+    def draw(params):
+        drawn.append(params["name"])
+        return f"<select name={params['name']}>"
+
+    def show(params):
+        return form_rendering.remembered("select", params, lambda: draw(params))
+
+    a, b, c = ({"name": name, "items": [{"value": "1"}]} for name in "abc")
+    assert show(a) == show(dict(a)) == "<select name=a>"
+    assert drawn == ["a"]
+    show({**a, "errorMessage": {"text": "Choose one"}})
+    assert drawn == ["a", "a"]
+    show(b), show(c), show(a)  # a was the least recently used of three: drawn again
+    assert drawn == ["a", "a", "b", "c", "a"]
+    assert len(form_rendering._drawn) == 2
+    # Text inputs are drawn every time: their values are what people type.
+    form_rendering.remembered("input", a, lambda: draw(a))
+    form_rendering.remembered("input", a, lambda: draw(a))
+    assert drawn[-2:] == ["a", "a"]
+
+
+def test_remembered_fields_show_each_forms_own_values_and_errors():
+    bound = SampleForm({"school": "1", "mode": "phone"})
+    bound.is_valid()
+    first = render(bound)
+    other = SampleForm({"school": "", "mode": "video"})
+    other.is_valid()
+    second = render(other)
+
+    assert 'value="1" selected' in first
+    assert 'value="1" selected' not in second
+    assert 'value="phone" checked' in first
+    assert 'value="video" checked' in second
+    assert "Select a valid choice" not in first
+    assert render(bound) == first
