@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("requests_app.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),  # before allauth's, which it stands in for
     path("accounts/", include("allauth.urls")),
 ]
 
