@@ -24,6 +24,7 @@ import zipfile
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.contrib.admin.models import LogEntry
@@ -32,6 +33,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -252,7 +254,7 @@ def _mentor_profile(profile: MentorProfile | None, user: User) -> dict | None:
     return data
 
 
-def _photo_fields(profile: MentorProfile) -> list[tuple[str, object]]:
+def _photo_fields(profile: MentorProfile) -> list[tuple[str, FieldFile]]:
     return [("photo.jpg", profile.photo), ("photo-small.jpg", profile.photo_thumbnail)]
 
 
@@ -295,7 +297,7 @@ def collect_user_data(user: User) -> dict:
                 for a in EmailAddress.objects.filter(user=user)
             ],
             "two_factor_methods": sorted(
-                {a.get_type_display() for a in user.authenticator_set.all()}
+                {a.get_type_display() for a in Authenticator.objects.filter(user=user)}
             ),
         },
         "mentee_profile": _mentee_profile(user),
@@ -416,7 +418,7 @@ def _forget_mentor_side(user: User) -> list[str]:
     profile = MentorProfile.objects.filter(user=user).first()
     if profile is None:
         return []
-    photo_names = [f.name for _, f in _photo_fields(profile) if f]
+    photo_names = [f.name for _, f in _photo_fields(profile) if f.name]
     notes = mentor_note_model()
     if notes is not None:
         notes.objects.filter(partnership__mentor=profile).delete()
@@ -445,7 +447,7 @@ def _forget_mentor_side(user: User) -> list[str]:
 def _empty_the_user(user: User) -> None:
     Feedback.objects.filter(respondent=user).update(respondent=None)
     EmailAddress.objects.filter(user=user).delete()
-    user.authenticator_set.all().delete()
+    Authenticator.objects.filter(user=user).delete()
     DataEvent.objects.filter(user=user).update(user=None)
     user.refresh_from_db()  # its email and names were emptied with the texts
     user.is_active = False
@@ -591,7 +593,12 @@ def _erase(user: User, *, kind: str, now: datetime.datetime) -> None:
         _empty_the_user(user)
         DataEvent.objects.create(user=None, user_label=label, kind=kind, at=now)
         storage = MentorProfile._meta.get_field("photo").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in photo_names])
+
+        def delete_photos() -> None:
+            for name in photo_names:
+                storage.delete(name)
+
+        transaction.on_commit(delete_photos)
     logger.info("Account %s: %s", label, DataEvent.Kind(kind).label.lower())
 
 

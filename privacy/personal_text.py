@@ -284,11 +284,12 @@ def user_at(row: models.Model, path: str) -> int | None:
     if path == "pk":
         return row.pk
     *steps, last = path.split("__")
+    current: models.Model | None = row
     for step in steps:
-        row = getattr(row, step)
-        if row is None:
+        current = getattr(current, step)
+        if current is None:
             return None
-    return getattr(row, f"{last}_id")
+    return getattr(current, f"{last}_id")
 
 
 def texts_for(row: models.Model, user_pk: int) -> dict[str, str]:
@@ -312,7 +313,7 @@ def texts_written_by(user_pk: int) -> list[str]:
         found += [
             text
             for text in entry.model_class()
-            .objects.filter(entry.of(user_pk, entry.written_by))
+            ._default_manager.filter(entry.of(user_pk, entry.written_by))
             .values_list(entry.field, flat=True)
             if text
         ]
@@ -322,7 +323,7 @@ def texts_written_by(user_pk: int) -> list[str]:
 def erase_texts(user_pk: int) -> None:
     """Empty (or delete) every text this user wrote, was shown or is named in."""
     for entry in PERSONAL_TEXT:
-        rows = entry.model_class().objects.filter(entry.of(user_pk, entry.owners))
+        rows = entry.model_class()._default_manager.filter(entry.of(user_pk, entry.owners))
         if entry.erase is Erase.DELETE:
             rows.delete()
         else:
@@ -335,7 +336,7 @@ def clear_old_texts(cutoff) -> int:
     for entry in PERSONAL_TEXT:
         if entry.kept_after is None:
             continue
-        rows = entry.model_class().objects.filter(**{f"{entry.kept_after}__lt": cutoff})
+        rows = entry.model_class()._default_manager.filter(**{f"{entry.kept_after}__lt": cutoff})
         if entry.erase is Erase.DELETE:
             cleared += rows.delete()[0]
         else:
@@ -369,7 +370,10 @@ def registry_problems() -> list[str]:
 def _path_field(model: type[models.Model], path: str):
     *steps, last = path.split("__")
     for step in steps:
-        model = model._meta.get_field(step).related_model
+        related = model._meta.get_field(step).related_model
+        if not isinstance(related, type):
+            raise TypeError(f"{model.__name__}.{step} leads to no model")
+        model = related
     return model._meta.get_field(last)
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.rules import is_mentee, is_mentor
 from privacy.personal_data import (
     PersonalDataError,
@@ -59,7 +60,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def my_data_download(request: HttpRequest) -> HttpResponse:
+def my_data_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A POST, because it records that the person downloaded their data."""
     content = export_user_data(request.user)
     filename = f"my-mentoring-data-{timezone.localdate():%Y-%m-%d}.zip"
@@ -72,7 +73,7 @@ def my_data_download(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "HEAD", "POST"])
-def delete_account(request: HttpRequest) -> HttpResponse:
+def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
     blockers = erase_blockers(request.user)
     form = DeleteAccountForm(
         request.POST if request.method == "POST" and not blockers else None, request=request

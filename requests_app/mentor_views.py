@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.rules import is_mentee, is_scheme_admin
 from register.access import framework_redirect, get_mentor_profile_for_viewer, mentor_page
 from register.fields import flags_labels
@@ -27,7 +28,7 @@ def _in_words(labels: list[str]) -> str:
     return f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
-def _profile_context(request: HttpRequest, profile: MentorProfile) -> dict:
+def _profile_context(request: AuthenticatedHttpRequest, profile: MentorProfile) -> dict:
     """What the profile page shows to this viewer."""
     user = request.user
     is_own = profile.user_id == user.pk
@@ -59,7 +60,7 @@ def _profile_context(request: HttpRequest, profile: MentorProfile) -> dict:
 
 
 @require_safe
-def mentor_profile(request: HttpRequest, pk: int) -> HttpResponse:
+def mentor_profile(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A mentor's profile: for mentees (published bios), scheme admins, and the mentor."""
     profile = get_mentor_profile_for_viewer(request.user, pk)
     if profile.user_id == request.user.pk and (gate := framework_redirect(request)):
@@ -69,7 +70,7 @@ def mentor_profile(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @mentor_page
-def my_bio_preview(request: HttpRequest, profile: MentorProfile) -> HttpResponse:
+def my_bio_preview(request: AuthenticatedHttpRequest, profile: MentorProfile) -> HttpResponse:
     return render(request, "register/mentor_profile.jinja", _profile_context(request, profile))
 
 

@@ -7,6 +7,7 @@ Every object is loaded through requests_app.access (scoped to the person asking,
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -118,14 +119,17 @@ def _bound(request: HttpRequest, form_class, **kwargs):
     return form_class(request.POST if request.method == "POST" else None, **kwargs)
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Done:
+class Done(Generic[T]):
     """What the workflow returned when a submitted form went through."""
 
-    value: object
+    value: T
 
 
-def _submit(request: HttpRequest, form, act: Callable[[dict], object]) -> Done | None:
+def _submit(request: HttpRequest, form, act: Callable[[dict], T]) -> Done[T] | None:
     """On a valid POST, call `act` with the form's data. A workflow refusal becomes the
     form's error, shown at the top of the page; None means nothing was done."""
     if request.method != "POST" or not form.is_valid():

@@ -2,11 +2,22 @@
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from register.fields import flags_labels
 from register.models import MentorProfile, TimeOfDay, Weekday
 from requests_app.availability import availability_of
 from requests_app.search import ReferenceData, Viewer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Listed(TypedDict):
+    """What the search's page of mentors annotates on each (MentorQuerySet)."""
+
+    places_taken: int
+
 
 TEASER_LENGTH = 160
 WEEKDAYS = Weekday.choices  # built once: .choices makes a new list on each use
@@ -57,7 +68,9 @@ def shared_reasons(mentor: MentorProfile, viewer: Viewer) -> tuple[str, ...]:
     return tuple(reasons)
 
 
-def mentor_card(mentor: MentorProfile, viewer: Viewer, reference: ReferenceData) -> MentorCard:
+def mentor_card(
+    mentor: "WithAnnotations[MentorProfile, _Listed]", viewer: Viewer, reference: ReferenceData
+) -> MentorCard:
     """A mentor read by requests_app.search.result_page (places taken, platforms) as a card."""
     names = reference.names
     availability = availability_of(

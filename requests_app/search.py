@@ -11,11 +11,13 @@ import operator
 from dataclasses import dataclass
 from functools import cached_property, reduce
 from math import ceil
+from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Subquery, Value, When
+from django.db.models.expressions import OrderBy
 
 from accounts.rules import is_mentee, is_scheme_admin
 from register.models import MentorFilters, MentorProfile, MentorProfileQuerySet, VirtualPlatform
@@ -156,7 +158,7 @@ class MentorQuerySet(MentorProfileQuerySet):
             shares.append((Q(trust_id__in=sorted(viewer.region_trust_ids)), SAME_REGION_WEIGHT))
         weights = [Case(When(share, then=Value(w)), default=Value(0)) for share, w in shares]
         # Paused mentors last: a mentee is looking for someone who can say yes.
-        order = ["is_paused"]
+        order: list[str | OrderBy] = ["is_paused"]
         found = self
         if weights:
             found = found.alias(shared=reduce(operator.add, weights))
@@ -318,7 +320,8 @@ def _page_of(
     if known is not None:
         return rows, known, bound
     if rows:
-        return rows, rows[0].matches, bound
+        first: Any = rows[0]  # with its `matches` annotation
+        return rows, first.matches, bound
     # Past the end (an old link): count apart, then show the last page.
     return rows, bounded_count(found, bound), bound
 

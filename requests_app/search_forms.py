@@ -1,6 +1,7 @@
 """The search filters: read from the query string once, by one form."""
 
 from dataclasses import dataclass
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -55,9 +56,11 @@ class MentorSearchForm(forms.Form):
         """own_trust: the searching mentee's trust, for "not from my own trust" (None: no such
         filter)."""
         super().__init__(data)
+        self.query = data
         self.own_trust = own_trust
         for name in ("school", "grade", "trust", "platform"):
-            self.fields[name].choices += choices.choices(getattr(choices, f"{name}s"))
+            field = _choice_field(self, name)
+            field.choices = [*_choices(field), *choices.choices(getattr(choices, f"{name}s"))]
         if own_trust is None:
             del self.fields["not_my_trust"]
 
@@ -89,6 +92,15 @@ class ActiveFilter:
     query: str  # the query string without this filter
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def _choices(field: forms.ChoiceField) -> list[tuple[Any, Any]]:
+    """A ChoiceField's choices, which setting them normalised to (value, label) pairs."""
+    return cast(list[tuple[Any, Any]], field.choices)
+
+
 def _without(params: QueryDict, key: str, value: str | None = None) -> str:
     """The query string's filters, without the page number and without this one."""
     return urlencode(
@@ -103,10 +115,10 @@ def _without(params: QueryDict, key: str, value: str | None = None) -> str:
 
 def active_filters(form: MentorSearchForm, filters: MentorFilters) -> tuple[ActiveFilter, ...]:
     """Each filter in use, with a link that removes just that one."""
-    params = form.data
+    params = form.query
 
     def choice_label(name: str, value) -> str:
-        return str(dict(form.fields[name].choices).get(value, value))
+        return str(dict(_choices(_choice_field(form, name))).get(value, value))
 
     found: list[ActiveFilter] = []
     if filters.q:
@@ -114,7 +126,7 @@ def active_filters(form: MentorSearchForm, filters: MentorFilters) -> tuple[Acti
     for name in ("school", "grade", "trust", "gender", "platform"):
         value = getattr(filters, name)
         if value:
-            label = f"{form.fields[name].label.lower()}: {choice_label(name, value)}"
+            label = f"{str(form.fields[name].label).lower()}: {choice_label(name, value)}"
             found.append(ActiveFilter(label, _without(params, name)))
     if filters.outside_trust:
         found.append(ActiveFilter("outside my own trust", _without(params, "not_my_trust")))

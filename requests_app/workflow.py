@@ -660,7 +660,8 @@ _MENTOR_LINKS = {
 
 
 def _email_mentor(request: MentoringRequest, template: str) -> None:
-    to = request.mentor.user.email if request.mentor.user_id else request.mentor.email
+    user = request.mentor.user
+    to = user.email if user is not None else request.mentor.email
     link = _MENTOR_LINKS.get(template, lambda request: "")(request)
     queue_templated_email(
         to=[to], template=f"{template}_mentor", context={**_email_context(request), "link": link}
@@ -1554,6 +1555,8 @@ def rewrap_notes_keys(*, batch_size: int = 500) -> tuple[int, int]:
         if not batch:
             return rewrapped, unreadable
         for pk, wrapped_key in batch:
+            if wrapped_key is None:  # filtered out above
+                continue
             try:
                 new = notes.rewrap(wrapped_key)
             except InvalidToken:
@@ -1591,7 +1594,7 @@ def _side(partnership: Partnership, role: str) -> dict:
         }
     mentor = partnership.mentor
     return {
-        "email": mentor.user.email if mentor.user_id else mentor.email,
+        "email": mentor.user.email if mentor.user is not None else mentor.email,
         "first_name": mentor.first_name,
         "full_name": mentor.full_name,
     }
@@ -1663,6 +1666,8 @@ def _email_feedback(feedback_ids: list[int], template: str) -> None:
     ).select_related("respondent", "partnership__mentee", "partnership__mentor__user")
     with outbox.batch():
         for feedback in surveys:
+            if feedback.respondent is None:  # filtered out above
+                continue
             queue_templated_email(
                 to=[feedback.respondent.email],
                 template=template,
