@@ -6,14 +6,14 @@ same labels, hints, inline errors and error summary links.
 """
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from django import forms
 from django.forms.boundfield import BoundField
 from markupsafe import Markup
+
+from mentoring.drawings import drawings
 
 
 def _error(field: BoundField) -> dict | None:
@@ -162,31 +162,17 @@ def error_summary_items(form: forms.BaseForm) -> list[dict]:
 # --- Rendered choice fields -------------------------------------------------------------
 
 # A select, checkboxes or radios with many options costs more to draw through the NHS.UK
-# macros than anything else on a page (the search's filter panel: a third of the page's
-# time), and the same field with the same choices, values and errors draws the same
-# markup. So the last REMEMBERED drawings are kept per process, keyed by the macro's
-# parameters: bounded by count, whatever the query strings.
-REMEMBERED = 512
+# macros than anything else on a form (the search's filter panel: a third of the page's
+# time), and the same field with the same choices, values and errors draws the same markup.
 CHOICE_KINDS = frozenset({"select", "checkboxes", "radios"})
-_drawn: OrderedDict[tuple[str, str], Markup] = OrderedDict()
-_drawn_lock = threading.Lock()
 
 
 def remembered(kind: str, params: dict, caller: Callable[[], Markup]) -> Markup:
     """What `caller` (a macro's body, already escaped) draws for a field of `kind` with
-    these macro parameters.
+    these macro parameters: choice fields are drawn once per set of parameters
+    (mentoring.drawings).
 
     Used as {% call remembered(kind, p) %}...{% endcall %} in macros/forms.jinja."""
     if kind not in CHOICE_KINDS:
         return caller()
-    key = (kind, json.dumps(params, sort_keys=True, default=str))
-    with _drawn_lock:
-        if (html := _drawn.get(key)) is not None:
-            _drawn.move_to_end(key)
-            return html
-    html = caller()
-    with _drawn_lock:
-        _drawn[key] = html
-        while len(_drawn) > REMEMBERED:
-            _drawn.popitem(last=False)
-    return html
+    return drawings.get_or_draw((kind, json.dumps(params, sort_keys=True, default=str)), caller)

@@ -14,6 +14,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import BaseLoader, ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
+from mentoring.drawings import drawn
 from mentoring.form_rendering import (
     component_for,
     error_summary_items,
@@ -134,6 +135,7 @@ def environment(**options: Any) -> Environment:
             "SERVICE_NAME": settings.SERVICE_NAME,
             "nhs_field_params": nhs_field_params,
             "remembered": remembered,
+            "drawn": drawn,
             "field_component": component_for,
             "error_summary_items": error_summary_items,
         }

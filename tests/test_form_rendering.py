@@ -1,13 +1,12 @@
 """Our forms render as NHS.UK components, with the error summary and inline errors."""
 
-from collections import OrderedDict
-
 import pytest
 from django import forms
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from mentoring import form_rendering
+from mentoring.drawings import Drawings
 from register.fields import FlagsFormField
 from register.models import TimeOfDay
 
@@ -82,9 +81,9 @@ def test_flags_field_combines_ticked_boxes_into_one_number():
 
 def test_a_choice_field_is_drawn_once_per_set_of_parameters(monkeypatch):
     """The same field, choices, values and errors draw the same markup, drawn once;
-    anything else that differs is drawn anew, and only REMEMBERED are kept."""
-    monkeypatch.setattr(form_rendering, "_drawn", OrderedDict())
-    monkeypatch.setattr(form_rendering, "REMEMBERED", 2)
+    anything else that differs is drawn anew, and only so many are kept."""
+    kept = Drawings(2)
+    monkeypatch.setattr(form_rendering, "drawings", kept)
     drawn = []
 
     def draw(params):
@@ -101,7 +100,7 @@ def test_a_choice_field_is_drawn_once_per_set_of_parameters(monkeypatch):
     assert drawn == ["a", "a"]
     show(b), show(c), show(a)  # a was the least recently used of three: drawn again
     assert drawn == ["a", "a", "b", "c", "a"]
-    assert len(form_rendering._drawn) == 2
+    assert len(kept) == 2
     # Text inputs are drawn every time: their values are what people type.
     form_rendering.remembered("input", a, lambda: draw(a))
     form_rendering.remembered("input", a, lambda: draw(a))

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from mentoring import drawings
 from register.models import Gender, MentorProfile, MentorStatus, TimeOfDay, Weekday
 from requests_app.search import PAGE_SIZE
 from tests.factories import (
@@ -390,6 +391,29 @@ def test_cards_and_panel_are_reused_but_never_stale(client, searching_mentee):
 
     assert CARD_NAME.findall(html) == ["After Mentor"]
     assert "Not taking requests" in html
+
+
+def test_a_card_is_drawn_once_for_the_same_values(client, searching_mentee, monkeypatch):
+    kept = drawings.Drawings(100)
+    monkeypatch.setattr(drawings, "drawings", kept)
+    drawn_cards = []
+    get_or_draw = kept.get_or_draw
+
+    def counting(key, draw):
+        def counted():
+            drawn_cards.append(key[1].name)
+            return draw()
+
+        return get_or_draw(key, counted) if key[0] == "search-card" else get_or_draw(key, draw)
+
+    monkeypatch.setattr(kept, "get_or_draw", counting)
+    mentor("Once")
+
+    first = client.get(SEARCH).content.decode()
+    second = client.get(SEARCH, {"q": "mentor"}).content.decode()
+
+    assert drawn_cards == ["Once Mentor"]
+    assert CARD_NAME.findall(first) == CARD_NAME.findall(second) == ["Once Mentor"]
 
 
 def test_an_unknown_filter_value_is_reported_and_ignored(client, searching_mentee):
