@@ -16,7 +16,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, Subquery, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import OrderBy
 
 from accounts.rules import is_mentee, is_scheme_admin
@@ -224,10 +224,14 @@ def search_mentors(filters: MentorFilters, viewer: Viewer) -> MentorQuerySet:
     )
 
 
+def first_matches(found: MentorQuerySet, bound: int) -> QuerySet[MentorProfile, Any]:
+    """The ids of at most `bound` + 1 of the mentors `found` holds: what is counted."""
+    return found.order_by().values("pk")[: bound + 1]
+
+
 def bounded_count(found: MentorQuerySet, bound: int | None = None) -> int:
     """How many mentors `found` holds, counted up to `bound` (COUNT_LIMIT) + 1."""
-    limit = COUNT_LIMIT if bound is None else bound
-    return found.order_by().values("pk")[: limit + 1].count()
+    return first_matches(found, COUNT_LIMIT if bound is None else bound).count()
 
 
 @dataclass(frozen=True)
@@ -313,7 +317,7 @@ def _page_of(
         shown = found.among_first_suggestions(viewer, start + PAGE_SIZE)
     shown = shown.with_places_taken(for_mentee=viewer.user_id if viewer.is_mentee else None)
     if known is None:
-        shown = shown.annotate(matches=CountOf(found.order_by().values("pk")[: bound + 1]))
+        shown = shown.annotate(matches=CountOf(first_matches(found, bound)))
     rows = list(
         shown.only(*CARD_FIELDS).prefetch_related("virtual_platforms")[start : start + PAGE_SIZE]
     )
