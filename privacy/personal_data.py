@@ -45,8 +45,10 @@ from register import services as bios
 from register.models import MentorProfile
 from requests_app import workflow
 from requests_app.models import (
+    AgreementRecord,
     DeclineReason,
     Feedback,
+    MatchApplication,
     MentoringRequest,
     Partnership,
     WaitingListEntry,
@@ -72,6 +74,8 @@ EXPORTED_MODELS = {
     "requests_app.Feedback",
     "requests_app.WaitingListEntry",
     "requests_app.Transition",
+    "requests_app.MatchApplication",
+    "requests_app.AgreementRecord",
 }
 NOT_EXPORTED_MODELS = {
     # A mentor's private notes are encrypted and destroyed with the partnership:
@@ -328,6 +332,29 @@ def collect_user_data(user: User) -> dict:
                 "why_left": w.get_outcome_display(),
             }
             for w in WaitingListEntry.objects.filter(mentee=user).select_related("mentor")
+        ],
+        "applications_to_be_matched": [
+            {
+                "state": a.get_state_display(),
+                "made_at": a.created_at,
+                "changed_at": a.updated_at,
+                "how_you_would_like_to_meet": a.get_preferred_mode_display(),
+                "not_someone_from_your_own_organisation": a.avoid_own_workplace,
+                **texts_for(a, user.pk),
+            }
+            for a in MatchApplication.objects.filter(mentee=user).order_by("created_at")
+        ],
+        "agreements_you_signed": [
+            {
+                "recorded_at": r.recorded_at,
+                "mentee_confirmed_at": r.mentee_confirmed_at,
+                "mentor_confirmed_at": r.mentor_confirmed_at,
+                "text_version": r.text_version,
+                **texts_for(r, user.pk),
+            }
+            for r in AgreementRecord.objects.filter(
+                Q(partnership__mentee=user) | Q(partnership__mentor__user=user)
+            ).order_by("recorded_at")
         ],
         "your_data_requests": [
             {"what": e.get_kind_display(), "at": e.at}

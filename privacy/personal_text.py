@@ -136,6 +136,35 @@ PERSONAL_TEXT: tuple[PersonalText, ...] = (
         shown_to=("mentee", "mentor__user"),
         kept_after="created_at",
     ),
+    # An application to be matched: the mentee's aims and wishes, read by the scheme
+    # team and shown to the mentor a match is proposed to.
+    *(
+        PersonalText(
+            "requests_app.MatchApplication",
+            field,
+            written_by=("mentee",),
+            kept_after="updated_at",
+        )
+        for field in ("aims", "help_areas", "availability", "mentor_wishes", "avoid")
+    ),
+    # The agreement record sent to the scheme team: both names and the arrangements.
+    *(
+        PersonalText(
+            "requests_app.AgreementRecord",
+            field,
+            written_by=("partnership__mentee", "partnership__mentor__user"),
+            kept_after="partnership__ended_at",
+        )
+        for field in ("mentee_name", "mentor_name", "arrangements")
+    ),
+    # A meeting's agenda: the mentee's words, seen by both, never by the scheme team.
+    PersonalText(
+        "requests_app.Meeting",
+        "agenda",
+        written_by=("partnership__mentee",),
+        shown_to=("partnership__mentor__user",),
+        kept_after="starts_at",
+    ),
     # A partnership: the arrangements both agree, the end note of whoever ended it
     # (for the scheme team only, never shown to the other side).
     PersonalText(
@@ -224,6 +253,10 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
     "register.BioEvent.from_value": "a status, a yes/no or a number",
     "register.BioEvent.to_value": "a status, a yes/no, a number or 'confirmed'",
     "scheme.SchemeSettings.matching_mode": "a choice",
+    "scheme.SchemeSettings.profile": "a choice",
+    "scheme.SchemeSettings.meetings_planned_by": "a choice",
+    "requests_app.MatchApplication.state": "a state",
+    "requests_app.MatchApplication.preferred_mode": "a choice",
     # Generated from the bio fields above by the database: emptied with them.
     "register.MentorProfile.search_text": "computed from the bio's names and texts",
     # Reference lists and the scheme's own texts, kept by the scheme team.
@@ -237,6 +270,8 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
     "scheme.SchemeText.slug": "the scheme's own text",
     "scheme.SchemeText.title": "the scheme's own text",
     "scheme.SchemeText.body": "the scheme's own text",
+    "requests_app.AgreementRecord.text_version": "which version of the scheme's text",
+    "requests_app.AgreementRecord.agreement_text": "the scheme's own text, as confirmed",
     "requests_app.NonWorkingDay.description": "a closure day's name",
     # The outbox keeps copies of emails, not anyone's own record: their content is
     # purged after the scheme's email_retention_days, and erasure clears every email

@@ -44,21 +44,123 @@ class DeclineReason(models.TextChoices):
     OTHER = "other", "Another reason"
 
 
+class ProposalDeclineReason(models.TextChoices):
+    """Why someone says "not this time" to a proposed match: seen by the scheme team only."""
+
+    AIMS = "aims", "What we each want from mentoring does not fit"
+    AVAILABILITY_FIT = "times", "Our availability does not fit"
+    KNOW_EACH_OTHER = "know_each_other", "We know each other or work closely together"
+    NOT_NOW = "not_now", "Now is not the right time for me"
+    OTHER_PROPOSAL = "other_reason", "Another reason"
+
+
 class MeetingMode(models.TextChoices):
     FACE_TO_FACE = "face_to_face", "Face to face"
     VIDEO = "video", "Video call"
     PHONE = "phone", "Phone call"
 
 
+# --- Applications to be matched by the scheme team -----------------------------
+
+
+class ApplicationState(models.TextChoices):
+    WAITING = "waiting", "Waiting for a match"
+    PROPOSED = "proposed", "A match is proposed"
+    MATCHED = "matched", "Matched"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_APPLICATION_STATES = [ApplicationState.WAITING, ApplicationState.PROPOSED]
+
+
+class MatchApplicationQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_APPLICATION_STATES)
+
+    def waiting(self):
+        """The matching queue: oldest first."""
+        return self.filter(state=ApplicationState.WAITING).order_by("created_at", "pk")
+
+
+class MatchApplication(models.Model):
+    """A mentee asks the scheme team to find them a mentor.
+
+    Waiting -> proposed (a match is put to both) -> matched (both said yes) |
+    back to waiting (either said no, or time ran out: that mentor is not proposed
+    again) | withdrawn (by the mentee). Every change goes through requests_app.workflow.
+    """
+
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="match_applications"
+    )
+    state = models.CharField(
+        max_length=16, choices=ApplicationState.choices, default=ApplicationState.WAITING
+    )
+    aims = models.TextField("what you would like from mentoring", max_length=2000)
+    help_areas = models.TextField("areas you would like help with", blank=True, max_length=1000)
+    preferred_mode = models.CharField(
+        "how you would like to meet", max_length=16, choices=MeetingMode.choices, blank=True
+    )
+    availability = models.CharField("when you are free", max_length=300, blank=True)
+    mentor_wishes = models.TextField(
+        "the kind of mentor you would like", blank=True, max_length=1000
+    )
+    avoid_own_workplace = models.BooleanField("not someone from my own organisation", default=True)
+    avoid = models.TextField("anything else to avoid", blank=True, max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MatchApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentee"],
+                condition=Q(state__in=["waiting", "proposed"]),
+                name="one_open_application_per_mentee",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state="waiting"),
+                name="application_queue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Application #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_APPLICATION_STATES
+
+
 class MentoringRequestQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(state=RequestState.PENDING)
+
+    def proposals(self):
+        """Matches the scheme team proposed (the rest are mentees' own requests)."""
+        return self.filter(application__isnull=False)
+
+    def own_requests(self):
+        return self.filter(application__isnull=True)
 
     def overdue(self, now):
         return self.filter(response_deadline__lt=now)
 
 
 class MentoringRequest(models.Model):
+    """A mentee's request to a mentor, or a match the scheme team proposes to both.
+
+    A proposal (application set) needs two answers: it is accepted when both have
+    said "let's go ahead" (mentee_agreed_at and mentor_agreed_at), and declined when
+    either says "not this time" (answered_by says who).
+    """
+
     mentee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentoring_requests"
     )
@@ -86,8 +188,23 @@ class MentoringRequest(models.Model):
         related_name="+",
         help_text="Empty when the system decided (an expired request).",
     )
-    decline_reason = models.CharField(max_length=16, choices=DeclineReason.choices, blank=True)
+    decline_reason = models.CharField(
+        max_length=16, choices=DeclineReason.choices + ProposalDeclineReason.choices, blank=True
+    )
     response_message = models.TextField("note to the other side", blank=True, max_length=2000)
+    application = models.ForeignKey(
+        MatchApplication,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="proposals",
+        help_text="Set when the scheme team proposed this match.",
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mentee_agreed_at = models.DateTimeField(null=True, blank=True)
+    mentor_agreed_at = models.DateTimeField(null=True, blank=True)
 
     objects = MentoringRequestQuerySet.as_manager()
 
@@ -105,6 +222,12 @@ class MentoringRequest(models.Model):
             ),
         ]
         indexes = [
+            # Serves places taken: a pending proposal keeps the mentor's place.
+            models.Index(
+                fields=["mentor"],
+                condition=Q(state="pending", application__isnull=False),
+                name="proposal_pending_by_mentor",
+            ),
             # Serves the expiry job and the reminder job: pending requests by deadline.
             models.Index(
                 fields=["response_deadline"],
@@ -180,6 +303,9 @@ class Partnership(models.Model):
         max_length=2000,
         help_text="For the scheme team only; never shown to the other side.",
     )
+    # The first meeting's checklist: each side ticks that confidentiality was discussed.
+    mentee_confidentiality_at = models.DateTimeField(null=True, blank=True)
+    mentor_confidentiality_at = models.DateTimeField(null=True, blank=True)
 
     objects = PartnershipQuerySet.as_manager()
 
@@ -252,6 +378,12 @@ class Meeting(models.Model):
     )
     cancellation_reason = models.CharField(max_length=300, blank=True)
     cancelled_late = models.BooleanField(default=False)
+    agenda = models.TextField(
+        "what the mentee would like to focus on",
+        blank=True,
+        max_length=2000,
+        help_text="Written by the mentee, seen by both; never by the scheme team.",
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -381,6 +513,29 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} feedback from the {self.respondent_role}"
+
+
+class AgreementRecord(models.Model):
+    """The signed mentoring agreement, kept and sent to the scheme inbox when both
+    have confirmed it: who, when, the arrangements and the text they confirmed."""
+
+    partnership = models.OneToOneField(
+        Partnership, on_delete=models.CASCADE, related_name="agreement_record"
+    )
+    mentee_name = models.CharField(max_length=300)
+    mentor_name = models.CharField(max_length=300)
+    mentee_confirmed_at = models.DateTimeField()
+    mentor_confirmed_at = models.DateTimeField()
+    arrangements = models.TextField()
+    text_version = models.CharField(max_length=64, help_text="A fingerprint of the text.")
+    agreement_text = models.TextField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"Agreement of partnership #{self.partnership_id}"
 
 
 class MentorNote(models.Model):
@@ -520,8 +675,11 @@ class WaitingListEntry(models.Model):
 
 
 class Transition(models.Model):
-    """History: every change of state of a request, partnership or meeting."""
+    """History: every change of state of a request, partnership, meeting or application."""
 
+    application = models.ForeignKey(
+        MatchApplication, null=True, blank=True, on_delete=models.CASCADE, related_name="history"
+    )
     request = models.ForeignKey(
         MentoringRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="history"
     )
@@ -549,9 +707,30 @@ class Transition(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(request__isnull=False, partnership__isnull=True, meeting__isnull=True)
-                    | Q(request__isnull=True, partnership__isnull=False, meeting__isnull=True)
-                    | Q(request__isnull=True, partnership__isnull=True, meeting__isnull=False)
+                    Q(
+                        application__isnull=True,
+                        request__isnull=False,
+                        partnership__isnull=True,
+                        meeting__isnull=True,
+                    )
+                    | Q(
+                        application__isnull=True,
+                        request__isnull=True,
+                        partnership__isnull=False,
+                        meeting__isnull=True,
+                    )
+                    | Q(
+                        application__isnull=True,
+                        request__isnull=True,
+                        partnership__isnull=True,
+                        meeting__isnull=False,
+                    )
+                    | Q(
+                        application__isnull=False,
+                        request__isnull=True,
+                        partnership__isnull=True,
+                        meeting__isnull=True,
+                    )
                 ),
                 name="transition_has_exactly_one_subject",
             ),

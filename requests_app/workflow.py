@@ -8,6 +8,7 @@ records a Transition row, and queues its emails to go after commit.
 """
 
 import datetime
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ from requests_app.availability import mentor_availability, mentor_load
 from requests_app.ics import meeting_ics
 from requests_app.models import (
     OPEN_PARTNERSHIP_STATES,
+    AgreementRecord,
     DeclineReason,
     EndReason,
     ExtensionRequest,
@@ -63,6 +65,7 @@ from requests_app.models import (
     WaitingOutcome,
 )
 from scheme.models import SchemeSettings
+from scheme.texts import get_agreement_text
 
 DECISION_LINK_SALT = "requests.decision-link"
 DECISION_LINK_MAX_AGE = datetime.timedelta(days=14)
@@ -838,6 +841,7 @@ def confirm_agreement(
         if both:
             for side in ("mentee", "mentor"):
                 _email_side(partnership, side, "partnership_active")
+            _send_agreement_record(partnership, now=now)
         else:
             _email_side(
                 partnership,
@@ -874,6 +878,37 @@ def change_arrangements(
         partnership = _for_email(partnership.pk)
         _email_side(partnership, OTHER_SIDE[role], "partnership_arrangements_changed")
     return partnership
+
+
+def _send_agreement_record(partnership: Partnership, *, now: datetime.datetime) -> None:
+    """Keep the signed agreement (both names, when, the arrangements, the text they
+    confirmed) and send it to the scheme inbox: the scheme's record that the pair
+    are mentoring, and that the mentor's place is taken."""
+    text = get_agreement_text()
+    body = f"# {text.title}\n\n{text.body}"
+    arrangements = "\n".join(
+        [
+            f"Meetings usually last {partnership.usual_length_minutes} minutes.",
+            f"How often: {partnership.frequency}",
+            f"Usually by: {partnership.get_usual_mode_display()}",
+        ]
+    )
+    record = AgreementRecord.objects.create(
+        partnership=partnership,
+        mentee_name=_side(partnership, "mentee")["full_name"],
+        mentor_name=_side(partnership, "mentor")["full_name"],
+        mentee_confirmed_at=partnership.mentee_confirmed_at,
+        mentor_confirmed_at=partnership.mentor_confirmed_at,
+        arrangements=arrangements,
+        text_version=hashlib.sha256(body.encode()).hexdigest()[:12],
+        agreement_text=body,
+        recorded_at=now,
+    )
+    queue_templated_email(
+        to=[SchemeSettings.load().inbox_email],
+        template="agreement_signed_team",
+        context={"record": record, "partnership": partnership},
+    )
 
 
 # --- Meetings ---------------------------------------------------------------------

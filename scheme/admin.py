@@ -13,9 +13,8 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
     """One row: the list page goes straight to it."""
 
     fieldsets = [
-        # matching_mode is left out until a scheme team can propose matches: mentees
-        # always choose their mentor, so the setting would change nothing.
-        ("Scheme", {"fields": ["scheme_name", "inbox_email"]}),
+        ("Scheme", {"fields": ["scheme_name", "profile", "inbox_email"]}),
+        ("Matching", {"fields": ["matching_mode", "register_open_to_mentees"]}),
         (
             "Requests",
             {
@@ -33,6 +32,8 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
                 "fields": [
                     "sessions_per_partnership",
                     "partnership_months",
+                    "meetings_planned_by",
+                    "extensions_allowed",
                     "extension_sessions",
                     "cancellation_notice_hours",
                     "feedback_midpoint",

@@ -15,6 +15,20 @@ from django.db.models import Q
 class MatchingMode(models.TextChoices):
     SELF_SELECT = "self_select", "Mentees choose their mentor from the register"
     ADMIN_PROPOSES = "admin_proposes", "The scheme team proposes a match"
+    BOTH = "both", "Mentees choose, and the scheme team can also propose"
+
+
+class MeetingPlanner(models.TextChoices):
+    EITHER = "either", "Either side"
+    MENTEE = "mentee", "The mentee only"
+
+
+class SchemeProfile(models.TextChoices):
+    """Which kind of scheme this is: decides the bio fields and eligibility questions
+    used (scheme.profiles), and what the "apply a profile" admin action sets."""
+
+    SUPPORTT = "supportt", "SuppoRTT (doctors returning to training)"
+    PUBLIC_HEALTH = "public_health", "Public health network"
 
 
 def default_inbox_email() -> str:
@@ -64,13 +78,39 @@ class SchemeSettings(models.Model):
     default_mentor_capacity = models.PositiveSmallIntegerField(
         default=2, validators=[MaxValueValidator(10)]
     )
-    # Kept for the admin-proposes flow still to be built; hidden from admin until then
-    # (scheme.admin.SchemeSettingsAdmin), as changing it would change nothing.
+    profile = models.CharField(
+        "kind of scheme",
+        max_length=16,
+        choices=SchemeProfile.choices,
+        default=SchemeProfile.SUPPORTT,
+        help_text="Decides which bio fields and eligibility questions are used.",
+    )
     matching_mode = models.CharField(
         max_length=16,
         choices=MatchingMode.choices,
         default=MatchingMode.SELF_SELECT,
-        help_text="Not used yet: mentees always choose their mentor from the register.",
+        help_text=(
+            "Who makes a match: mentees request a mentor from the register, the scheme "
+            "team proposes one to mentees who apply, or both."
+        ),
+    )
+    register_open_to_mentees = models.BooleanField(
+        "mentees can browse the register",
+        default=True,
+        help_text=(
+            "When the scheme team proposes matches: whether mentees may look through the "
+            "register (without requesting). Always on when mentees choose."
+        ),
+    )
+    meetings_planned_by = models.CharField(
+        max_length=8,
+        choices=MeetingPlanner.choices,
+        default=MeetingPlanner.EITHER,
+        help_text="Who plans meetings (and so sets their agenda).",
+    )
+    extensions_allowed = models.BooleanField(
+        default=True,
+        help_text="Whether a partnership can ask the scheme team for more sessions.",
     )
     feedback_midpoint = models.BooleanField(
         default=True, help_text="Ask both sides for feedback half-way through."

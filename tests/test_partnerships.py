@@ -157,8 +157,19 @@ def test_the_first_confirmation_asks_the_other_side_and_the_second_starts_the_pa
     pending.refresh_from_db()
     assert pending.state == PartnershipState.ACTIVE
     assert pending.mentee_confirmed_at == moment(1, 5)
-    assert recipients() == sorted([mentee.email, mentor.email])
-    assert all("has started" in m.subject for m in mail.outbox)
+    inbox = SchemeSettings.load().inbox_email
+    assert recipients() == sorted([mentee.email, mentor.email, inbox])
+    started = [m for m in mail.outbox if m.to != [inbox]]
+    assert all("has started" in m.subject for m in started)
+    # The signed agreement is kept and sent to the scheme inbox.
+    (record_email,) = [m for m in mail.outbox if m.to == [inbox]]
+    record = pending.agreement_record
+    assert record.mentee_confirmed_at == moment(1, 5)
+    assert record.mentor_confirmed_at == moment(1, 6)
+    assert record.mentor_name == pending.mentor.full_name
+    assert record.mentee_name in record_email.body
+    assert record.text_version in record_email.body
+    assert "Our mentoring agreement" in record.agreement_text
     assert history(pending)[-2:] == [
         ("agreement_pending", "agreement_pending", "The mentee confirmed the agreement"),
         ("agreement_pending", "active", "Both confirmed the agreement, the mentor last"),

@@ -27,6 +27,7 @@ from requests_app.models import (
     EndReason,
     ExtensionRequest,
     Feedback,
+    MatchApplication,
     Meeting,
     MentoringRequest,
     Partnership,
@@ -91,7 +92,7 @@ def test_the_list_holds_what_the_issue_named():
 def texts(role: str) -> dict[str, str]:
     """Words only this person wrote, each unlike anything else in the database."""
     tag = {"mentee": "Zq7", "mentor": "Vx4"}[role]
-    return {
+    written = {
         "message": f"{tag} I would like to talk about returning after my sabbatical in Tromso",
         "answer": f"{tag} Delighted to help, I returned from Svalbard myself",
         "frequency": f"{tag} fortnightly on Thursdays",  # the mentor's replaces it
@@ -102,6 +103,18 @@ def texts(role: str) -> dict[str, str]:
         "end_note": f"{tag} we did not get on; they kept cancelling at short notice",
         "note": f"{tag} private thought about the rota and the college tutor",
         "pending": f"{tag} another request waiting for an answer",
+    }
+    if role == "mentor":
+        return written
+    # What only a mentee writes: an application to be matched and a meeting's agenda.
+    return {
+        **written,
+        "aims": f"{tag} to feel ready for my first on-call rota in Tromso",
+        "help_areas": f"{tag} confidence with the night team",
+        "availability": f"{tag} Wednesday evenings after the school run",
+        "mentor_wishes": f"{tag} someone who came back after a long break",
+        "avoid": f"{tag} anyone from the Tromso outreach clinic",
+        "agenda": f"{tag} first, the rota; then how to tell my supervisor",
     }
 
 
@@ -148,6 +161,14 @@ def build_history(people: dict, committed) -> None:
     by = {"mentee": texts("mentee"), "mentor": texts("mentor")}
     with time_machine.travel(START, tick=False) as clock, committed():
         WaitingListEntry.objects.create(mentee=mentee, mentor=people["other_mentor"].mentor_profile)
+        application = MatchApplication.objects.create(
+            mentee=mentee,
+            **{
+                field: by["mentee"][field]
+                for field in ("aims", "help_areas", "availability", "mentor_wishes", "avoid")
+            },
+        )
+        MatchApplication.objects.filter(pk=application.pk).update(state="withdrawn")
         request = workflow.send_request(
             mentee=mentee, mentor_id=mentor.mentor_profile.pk, message=by["mentee"]["message"]
         )
@@ -190,6 +211,7 @@ def build_history(people: dict, committed) -> None:
             duration_minutes=60,
             mode="video",
         )
+        Meeting.objects.filter(pk=held.pk).update(agenda=by["mentee"]["agenda"])
         workflow.add_note(
             partnership_id=partnership.pk, mentor_user=mentor, text=by["mentor"]["note"]
         )

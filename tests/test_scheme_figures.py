@@ -123,7 +123,7 @@ def test_the_scheme_inbox_starts_as_scheme_inbox_email(settings):
     assert SchemeSettings.load().inbox_email == "returners.team@example.nhs.uk"
 
 
-def test_admins_are_not_offered_a_matching_mode_that_changes_nothing(rf, scheme_admin):
+def test_admins_set_the_matching_mode_and_its_companions(rf, scheme_admin):
     from django.contrib import admin
     from django.contrib.admin.utils import flatten_fieldsets
 
@@ -131,9 +131,16 @@ def test_admins_are_not_offered_a_matching_mode_that_changes_nothing(rf, scheme_
     request = rf.get("/")
     request.user = scheme_admin
 
-    fieldsets = model_admin.get_fieldsets(request, SchemeSettings.load())
+    fields = flatten_fieldsets(model_admin.get_fieldsets(request, SchemeSettings.load()))
 
-    assert "matching_mode" not in flatten_fieldsets(fieldsets)
+    for name in (
+        "profile",
+        "matching_mode",
+        "register_open_to_mentees",
+        "meetings_planned_by",
+        "extensions_allowed",
+    ):
+        assert name in fields
 
 
 def test_stored_texts_with_our_old_figures_name_the_settings_instead():
