@@ -149,6 +149,21 @@ class SchemeSettings(models.Model):
     def __str__(self) -> str:
         return "Scheme settings"
 
+    @property
+    def mentees_choose(self) -> bool:
+        """Mentees may request a mentor from the register themselves."""
+        return self.matching_mode in (MatchingMode.SELF_SELECT, MatchingMode.BOTH)
+
+    @property
+    def scheme_proposes(self) -> bool:
+        """Mentees may apply, and the scheme team proposes matches."""
+        return self.matching_mode in (MatchingMode.ADMIN_PROPOSES, MatchingMode.BOTH)
+
+    @property
+    def mentees_see_register(self) -> bool:
+        """Mentees may look through the register (to request, or just to browse)."""
+        return self.mentees_choose or self.register_open_to_mentees
+
     @classmethod
     def load(cls) -> "SchemeSettings":
         obj, _ = cls.objects.get_or_create(pk=1)
