@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from scheme.models import Nation
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -78,7 +80,12 @@ class MenteeProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentee_profile"
     )
-    training_status = models.CharField(max_length=16, choices=TrainingStatus.choices)
+    training_status = models.CharField(
+        max_length=16,
+        choices=TrainingStatus.choices,
+        blank=True,
+        help_text="Asked by the SuppoRTT profile's eligibility questions; blank otherwise.",
+    )
     absence_form_completed_on = models.DateField(
         null=True,
         blank=True,
@@ -93,6 +100,15 @@ class MenteeProfile(models.Model):
     trust = models.ForeignKey(
         "scheme.Trust", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Asked by the public health network's profile (scheme.profiles) instead of
+    # grade, school and trust.
+    organisation = models.CharField(
+        max_length=200, blank=True, help_text="The organisation they work for."
+    )
+    area_of_work = models.CharField(
+        "area of work", max_length=200, blank=True, help_text="Their area of public health work."
+    )
+    nation = models.CharField("UK nation", max_length=16, choices=Nation.choices, blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
     privacy_consent_at = models.DateTimeField(
         null=True, blank=True, help_text="When the mentee agreed to the privacy notice."

@@ -108,6 +108,10 @@ PERSONAL_TEXT: tuple[PersonalText, ...] = (
     PersonalText(USER, "first_name", written_by=("pk",)),
     PersonalText(USER, "last_name", written_by=("pk",)),
     PersonalText(MENTEE, "pronouns", written_by=("user",)),
+    # What the public health network's profile asks a mentee (scheme.profiles).
+    PersonalText(MENTEE, "organisation", written_by=("user",)),
+    PersonalText(MENTEE, "area_of_work", written_by=("user",)),
+    PersonalText(MENTEE, "nation", written_by=("user",)),
     # A mentor's bio. The row stays (requests and partnerships point to it) as a
     # "Former mentor" with nothing personal in it.
     _bio("first_name", erased_as="Former"),
@@ -115,6 +119,9 @@ PERSONAL_TEXT: tuple[PersonalText, ...] = (
     _bio("email", erased_as=_erased_address("mentor")),
     _bio("gender"),
     _bio("pronouns"),
+    _bio("organisation"),
+    _bio("expertise"),
+    _bio("nation"),
     _bio("supportt_experience"),
     _bio("time_away_experience"),
     _bio("motivation"),

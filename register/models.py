@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from register.fields import FlagsField
-from scheme.models import Grade, ReferenceData, School, Trust
+from scheme.models import Grade, Nation, ReferenceData, School, Trust
 
 
 class VirtualPlatform(ReferenceData):
@@ -209,9 +209,25 @@ class MentorProfile(models.Model):
     email = models.EmailField(
         help_text="Where the scheme writes to the mentor; also matches rows in a bulk upload."
     )
-    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="mentors")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="mentors")
-    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="mentors")
+    # Grade, school and trust are asked by the SuppoRTT profile; organisation, area of
+    # expertise and nation by the public health network's (scheme.profiles). The
+    # forms require what the scheme's profile uses, so the columns allow blanks.
+    grade = models.ForeignKey(
+        Grade, null=True, blank=True, on_delete=models.PROTECT, related_name="mentors"
+    )
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="mentors"
+    )
+    trust = models.ForeignKey(
+        Trust, null=True, blank=True, on_delete=models.PROTECT, related_name="mentors"
+    )
+    organisation = models.CharField(
+        max_length=200, blank=True, help_text="The organisation they work for."
+    )
+    expertise = models.TextField(
+        "area of expertise", blank=True, help_text="Their area of public health expertise."
+    )
+    nation = models.CharField("UK nation", max_length=16, choices=Nation.choices, blank=True)
     gender = models.CharField(max_length=16, choices=Gender.choices, blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
     photo = models.ImageField(upload_to=photo_path, blank=True, help_text="Square, 480 pixels.")

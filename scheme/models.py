@@ -31,6 +31,15 @@ class SchemeProfile(models.TextChoices):
     PUBLIC_HEALTH = "public_health", "Public health network"
 
 
+class Nation(models.TextChoices):
+    """The UK nation someone works in (the public health network's profile asks it)."""
+
+    ENGLAND = "england", "England"
+    SCOTLAND = "scotland", "Scotland"
+    WALES = "wales", "Wales"
+    NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
+
 def default_inbox_email() -> str:
     """The scheme inbox until admins set one: SCHEME_INBOX_EMAIL from the environment."""
     return settings.SCHEME_INBOX_EMAIL
