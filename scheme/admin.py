@@ -1,11 +1,17 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_http_methods
 
 from scheme.models import Grade, SchemeSettings, SchemeText, School, Trust
+from scheme.profiles import PROFILE_TEXT_SLUGS, PROFILES, profile_of
+from scheme.services import apply_profile
 
 
 @admin.register(SchemeSettings)
@@ -33,6 +39,7 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
                     "sessions_per_partnership",
                     "partnership_months",
                     "meetings_planned_by",
+                    "first_meeting_checklist",
                     "extensions_allowed",
                     "extension_sessions",
                     "cancellation_notice_hours",
@@ -44,6 +51,76 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
         ("Register", {"fields": ["bio_submission_deadline", "bio_changes_need_review"]}),
         ("Personal data", {"fields": ["data_retention_months"]}),
     ]
+
+    # The kind of scheme changes only with its preset: "Apply a scheme profile".
+    readonly_fields = ["profile"]
+
+    def get_urls(self):
+        return [
+            path(
+                "apply-profile/",
+                self.admin_site.admin_view(self.apply_profile_view),
+                name="scheme_schemesettings_apply_profile",
+            ),
+            *super().get_urls(),
+        ]
+
+    @staticmethod
+    def _changes(scheme: SchemeSettings, key: str) -> list[dict[str, Any]]:
+        """Each setting of the profile's preset: its name, the value now and the new one."""
+        rows = []
+        for name, value in PROFILES[key].settings.items():
+            field = SchemeSettings._meta.get_field(name)
+            shown = dict(field.flatchoices).get(value, value) if field.choices else value
+            now = getattr(scheme, f"get_{name}_display")() if field.choices else getattr(
+                scheme, name
+            )
+            rows.append(
+                {
+                    "label": str(field.verbose_name).capitalize(),
+                    "now": _yes_no(now),
+                    "new": _yes_no(shown),
+                    "changes": getattr(scheme, name) != value,
+                }
+            )
+        return rows
+
+    @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
+    def apply_profile_view(self, request: HttpRequest) -> HttpResponse:
+        """Choose a profile, see every setting and text it changes, then confirm (POST)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        scheme = SchemeSettings.load()
+        key = (request.POST if request.method == "POST" else request.GET).get("profile", "")
+        if key and key not in PROFILES:
+            key = ""
+        if request.method == "POST" and key:
+            apply_profile(key=key, by=request.user)
+            self.message_user(
+                request,
+                f"The scheme now runs as “{PROFILES[key].label}”: its settings and texts "
+                "are in place.",
+                messages.SUCCESS,
+            )
+            return redirect(reverse("admin:scheme_schemesettings_change", args=[scheme.pk]))
+        texts = {text.slug: text.title for text in SchemeText.objects.filter(
+            slug__in=PROFILE_TEXT_SLUGS
+        )}
+        return TemplateResponse(
+            request,
+            "admin/scheme/schemesettings/apply_profile.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Apply a scheme profile",
+                "current": profile_of(scheme),
+                "profiles": list(PROFILES.values()),
+                "chosen": PROFILES[key] if key else None,
+                "changes": self._changes(scheme, key) if key else [],
+                "texts": [texts.get(slug, slug) for slug in PROFILE_TEXT_SLUGS],
+                "hidden_fields": sorted(PROFILES[key].hidden_bio_fields) if key else [],
+            },
+        )
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -58,6 +135,10 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: SchemeSettings | None = None
     ) -> bool:
         return False
+
+
+def _yes_no(value: Any) -> Any:
+    return {True: "Yes", False: "No"}.get(value, value) if isinstance(value, bool) else value
 
 
 @admin.register(SchemeText)

@@ -121,6 +121,15 @@ class SchemeSettings(models.Model):
         default=True,
         help_text="Whether a partnership can ask the scheme team for more sessions.",
     )
+    first_meeting_checklist = models.BooleanField(
+        "first-meeting checklist",
+        default=False,
+        help_text=(
+            "Show both sides the first-meeting checklist and the roles and "
+            "responsibilities; both tick that they discussed confidentiality before a "
+            "second meeting can be planned."
+        ),
+    )
     feedback_midpoint = models.BooleanField(
         default=True, help_text="Ask both sides for feedback half-way through."
     )
