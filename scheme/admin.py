@@ -10,7 +10,15 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods
 
 from scheme.models import Grade, SchemeSettings, SchemeText, School, Trust
-from scheme.profiles import PROFILE_TEXT_SLUGS, PROFILES, profile_of
+from scheme.profiles import (
+    FIELD_LABELS,
+    PROFILE_BIO_FIELDS,
+    PROFILE_MENTEE_FIELDS,
+    PROFILE_TEXT_SLUGS,
+    PROFILES,
+    Profile,
+    profile_of,
+)
 from scheme.services import apply_profile
 
 
@@ -72,8 +80,8 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
         for name, value in PROFILES[key].settings.items():
             field = SchemeSettings._meta.get_field(name)
             shown = dict(field.flatchoices).get(value, value) if field.choices else value
-            now = getattr(scheme, f"get_{name}_display")() if field.choices else getattr(
-                scheme, name
+            now = (
+                getattr(scheme, f"get_{name}_display")() if field.choices else getattr(scheme, name)
             )
             rows.append(
                 {
@@ -103,9 +111,9 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
             return redirect(reverse("admin:scheme_schemesettings_change", args=[scheme.pk]))
-        texts = {text.slug: text.title for text in SchemeText.objects.filter(
-            slug__in=PROFILE_TEXT_SLUGS
-        )}
+        texts = {
+            text.slug: text.title for text in SchemeText.objects.filter(slug__in=PROFILE_TEXT_SLUGS)
+        }
         return TemplateResponse(
             request,
             "admin/scheme/schemesettings/apply_profile.html",
@@ -118,7 +126,7 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
                 "chosen": PROFILES[key] if key else None,
                 "changes": self._changes(scheme, key) if key else [],
                 "texts": [texts.get(slug, slug) for slug in PROFILE_TEXT_SLUGS],
-                "hidden_fields": sorted(PROFILES[key].hidden_bio_fields) if key else [],
+                "fields": _field_lists(PROFILES[key]) if key else {},
             },
         )
 
@@ -135,6 +143,20 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: SchemeSettings | None = None
     ) -> bool:
         return False
+
+
+def _field_lists(profile: Profile) -> dict[str, list[str]]:
+    def labels(names) -> list[str]:
+        return [FIELD_LABELS[name] for name in names]
+
+    return {
+        "mentors_asked": labels(profile.bio_fields),
+        "mentors_hidden": labels(n for n in PROFILE_BIO_FIELDS if n in profile.hidden_bio_fields),
+        "mentees_asked": labels(profile.mentee_fields),
+        "mentees_hidden": labels(
+            n for n in PROFILE_MENTEE_FIELDS if n in profile.hidden_mentee_fields
+        ),
+    }
 
 
 def _yes_no(value: Any) -> Any:

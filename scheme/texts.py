@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from scheme import agreement_text, framework
 from scheme.models import SchemeSettings, SchemeText
+from scheme.profiles import Profile, profile_of
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,91 @@ DEFAULT_TEXTS: dict[str, Text] = {
     ),
     framework.SLUG: Text(title=framework.TITLE, body=framework.BODY),
     agreement_text.SLUG: Text(title=agreement_text.TITLE, body=agreement_text.BODY),
+    # The first meeting: what to talk through, shown to both sides on the partnership
+    # page until both have said that they discussed confidentiality.
+    "first-meeting": Text(
+        title="Your first meeting: what to talk through",
+        body=(
+            "Use your first meeting to get to know each other and to agree how you will "
+            "work together. You do not need to follow this list in order.\n\n"
+            "- What you each hope to get from mentoring, and what mentoring will not offer.\n"
+            "- Confidentiality: what stays between you, and the rare times it might not, "
+            "as your agreement describes. Talk about it openly, then each tick that you "
+            "have.\n"
+            "- How and when you will meet, and how you will get in touch between meetings.\n"
+            "- Who sets up the meetings and how the mentee will share what they would like "
+            "to focus on.\n"
+            "- How you will let each other know if a meeting has to move.\n"
+            "- Notes: neither of you has to write anything down. If you keep your own "
+            "notes, keep them secure and leave out anything that could identify someone.\n"
+            "- How you will know mentoring is helping, and how you will talk about it if "
+            "it is not.\n"
+            "- How it ends: after your last session the scheme's part is over."
+        ),
+    ),
+    "roles": Text(
+        title="Roles and responsibilities",
+        body=(
+            "## The mentee\n\n"
+            "- sets up the meetings, at times that suit you both\n"
+            "- decides what each meeting is about, and says so at the start\n"
+            "- does the thinking and chooses what to do next\n"
+            "- tells the mentor early if a meeting cannot go ahead\n\n"
+            "## The mentor\n\n"
+            "- makes time, turns up and listens\n"
+            "- asks questions that help the mentee think, and shares experience where it "
+            "helps\n"
+            "- keeps what is said confidential, as the agreement describes\n"
+            "- is honest if the partnership does not seem to be working\n\n"
+            "## Both of you\n\n"
+            "- treat each other as equals: being a mentor does not make anyone senior\n"
+            "- keep to what you agreed, or agree something new together\n"
+            "- tell the scheme team if you decide to end the partnership early"
+        ),
+    ),
+    # For mentors: how a peer mentor works, linked from their dashboard and the first
+    # meeting.
+    "peer-mentor-role": Text(
+        title="How a peer mentor works",
+        body=(
+            "In peer mentoring, the two of you are equals. You may have a different job, "
+            "a different grade or more years behind you, but nobody is in charge. Each of "
+            "you brings what you know, and each may learn from the other. This asks for "
+            "a way of working closer to coaching than to teaching.\n\n"
+            "## What this looks like in practice\n\n"
+            "- Try to understand the situation as your mentee sees it before you think "
+            "about changing it.\n"
+            "- Offer other ways of looking at things, not answers.\n"
+            "- Listen more than you speak, and help your mentee make sense of what they "
+            "notice, rather than deciding what the problem is.\n"
+            "- Share what happened to you when it might help, as one experience among "
+            "many, not as the right way.\n"
+            "- Keep an open mind about where the conversation goes; there is rarely one "
+            "route.\n"
+            '- Ask open questions, such as "what would help most?" or "what have you '
+            'tried?", so your mentee finds a way forward that fits their own work and '
+            "life.\n"
+            "- Help your mentee reflect on how things went and judge it for themselves, "
+            "rather than telling them how they did.\n\n"
+            "## When you are asked for a solution\n\n"
+            "- It is tempting to say what you would do. Start with questions instead: what "
+            "has your mentee already thought of, and what do they think would work?\n"
+            "- Build on their ideas, so their confidence and motivation grow.\n"
+            "- If it helps, work out a plan together with small steps they can manage, "
+            "without setting it for them.\n"
+            "- Together, look at what gets in their way and how they might get round it.\n"
+            "- Where a topic is new to them, you can point to information, advice or "
+            "people who could help.\n\n"
+            "## Everyday learning\n\n"
+            "- Ordinary moments at work are full of things to learn from. Help your mentee "
+            "notice them and draw out what they mean for them."
+        ),
+    ),
 }
+
+# The first meeting's texts, read together.
+FIRST_MEETING_TEXTS = ("first-meeting", "roles")
+PEER_MENTOR_ROLE = "peer-mentor-role"
 
 # Texts that are pages of their own, reachable without logging in.
 PUBLIC_PAGES = ("privacy", "accessibility", "contact", "cookies")
@@ -140,10 +225,30 @@ def fill_placeholders(body: str, scheme: SchemeSettings) -> str:
     return _PLACEHOLDER.sub(figure, body)
 
 
+def default_text(slug: str, profile: Profile) -> Text:
+    """Our wording of a text for a kind of scheme: the profile's own, or the service's."""
+    own = profile.texts.get(slug)
+    return Text(title=own.title, body=own.body) if own else DEFAULT_TEXTS[slug]
+
+
 def get_scheme_text(slug: str) -> Text:
     stored = SchemeText.objects.filter(slug=slug).only("title", "body").first()
-    text = stored or DEFAULT_TEXTS[slug]
-    return Text(title=text.title, body=fill_placeholders(text.body, SchemeSettings.load()))
+    scheme = SchemeSettings.load()
+    text = stored or default_text(slug, profile_of(scheme))
+    return Text(title=text.title, body=fill_placeholders(text.body, scheme))
+
+
+def get_scheme_texts(slugs: tuple[str, ...], scheme: SchemeSettings) -> list[Text]:
+    """Several texts in one read, in the order asked, with the scheme's figures filled."""
+    stored = {
+        text.slug: text
+        for text in SchemeText.objects.filter(slug__in=slugs).only("slug", "title", "body")
+    }
+    profile = profile_of(scheme)
+    return [
+        Text(title=text.title, body=fill_placeholders(text.body, scheme))
+        for text in (stored.get(slug) or default_text(slug, profile) for slug in slugs)
+    ]
 
 
 def get_framework_text() -> Text:
@@ -159,8 +264,13 @@ def get_agreement_text() -> Text:
 def ensure_default_texts() -> None:
     """Give admins a row to edit for every scheme text; never overwrite their wording."""
     existing = set(SchemeText.objects.values_list("slug", flat=True))
+    missing = [slug for slug in DEFAULT_TEXTS if slug not in existing]
+    if not missing:
+        return
+    # The settings' row, if there is one yet (this runs after migrations too).
+    profile = profile_of(SchemeSettings.objects.filter(pk=1).first() or SchemeSettings())
     SchemeText.objects.bulk_create(
         SchemeText(slug=slug, title=text.title, body=text.body)
-        for slug, text in DEFAULT_TEXTS.items()
-        if slug not in existing
+        for slug in missing
+        for text in [default_text(slug, profile)]
     )

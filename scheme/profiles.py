@@ -1,0 +1,233 @@
+"""The kinds of scheme (SchemeSettings.profile): what each asks people and how it runs.
+
+A profile names:
+
+- its preset of settings and its own wording of the texts that differ between schemes
+  (applied together by scheme.services.apply_profile, the admin's "Apply a scheme
+  profile");
+- the bio fields a mentor fills in, and the fields and eligibility questions a mentee
+  answers, out of those that differ between schemes. A field a profile does not use
+  is hidden on every page, form, export and bulk-upload template.
+
+The profile in use is read through current_profile(), kept in the cache so that the
+pages that hide fields pay no query for it; applying a profile forgets the cached one.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+
+from scheme.models import MatchingMode, MeetingPlanner, SchemeProfile, SchemeSettings
+
+# Bio fields that differ between schemes; every other bio field is asked by all.
+PROFILE_BIO_FIELDS = (
+    "grade",
+    "school",
+    "trust",
+    "organisation",
+    "expertise",
+    "nation",
+    "supportt_experience",
+    "time_away_experience",
+)
+# The mentee's fields that differ between schemes (the eligibility answer aside).
+PROFILE_MENTEE_FIELDS = ("grade", "school", "trust", "organisation", "area_of_work", "nation")
+# How admins' pages name them.
+FIELD_LABELS = {
+    "grade": "Grade",
+    "school": "Specialty school",
+    "trust": "Trust",
+    "organisation": "Organisation",
+    "expertise": "Area of expertise",
+    "area_of_work": "Area of work",
+    "nation": "UK nation",
+    "supportt_experience": "Experience of returning to training",
+    "time_away_experience": "Experience of time away from training",
+}
+# Texts whose wording differs between schemes: applying a profile replaces them.
+PROFILE_TEXT_SLUGS = ("home", "how-it-works", "privacy")
+
+
+class EligibilityQuestions:
+    """Which questions decide whether someone can take part as a mentee."""
+
+    RETURNING_TRAINEE = "returning_trainee"  # out of training, or planning with the form
+    PUBLIC_HEALTH_WORKFORCE = "public_health_workforce"  # works in public health in the UK
+
+
+@dataclass(frozen=True)
+class ProfileText:
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    key: str  # a SchemeProfile
+    settings: dict[str, Any]  # SchemeSettings field: value
+    bio_fields: tuple[str, ...]  # of PROFILE_BIO_FIELDS
+    mentee_fields: tuple[str, ...]  # of PROFILE_MENTEE_FIELDS
+    eligibility: str  # an EligibilityQuestions
+    # The profile's own wording of texts in PROFILE_TEXT_SLUGS; a slug left out takes
+    # the service's default wording (scheme.texts.DEFAULT_TEXTS).
+    texts: dict[str, ProfileText] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return SchemeProfile(self.key).label
+
+    def uses(self, name: str) -> bool:
+        """Whether a bio field is asked (fields the same in every scheme always are)."""
+        return name not in PROFILE_BIO_FIELDS or name in self.bio_fields
+
+    def uses_mentee_field(self, name: str) -> bool:
+        return name not in PROFILE_MENTEE_FIELDS or name in self.mentee_fields
+
+    @property
+    def hidden_bio_fields(self) -> frozenset[str]:
+        return frozenset(PROFILE_BIO_FIELDS) - set(self.bio_fields)
+
+    @property
+    def hidden_mentee_fields(self) -> frozenset[str]:
+        return frozenset(PROFILE_MENTEE_FIELDS) - set(self.mentee_fields)
+
+    @property
+    def asks_training_status(self) -> bool:
+        return self.eligibility == EligibilityQuestions.RETURNING_TRAINEE
+
+
+SUPPORTT = Profile(
+    key=SchemeProfile.SUPPORTT,
+    settings={
+        "scheme_name": "SuppoRTT peer mentoring",
+        "matching_mode": MatchingMode.SELF_SELECT,
+        "register_open_to_mentees": True,
+        "response_working_days": 5,
+        "reminder_working_days_left": 2,
+        "sessions_per_partnership": 4,
+        "partnership_months": 6,
+        "extensions_allowed": True,
+        "extension_sessions": 4,
+        "cancellation_notice_hours": 24,
+        "meetings_planned_by": MeetingPlanner.EITHER,
+        "default_mentor_capacity": 2,
+        "feedback_midpoint": True,
+        "feedback_end": True,
+    },
+    bio_fields=("grade", "school", "trust", "supportt_experience", "time_away_experience"),
+    mentee_fields=("grade", "school", "trust"),
+    eligibility=EligibilityQuestions.RETURNING_TRAINEE,
+)
+
+PUBLIC_HEALTH = Profile(
+    key=SchemeProfile.PUBLIC_HEALTH,
+    settings={
+        "scheme_name": "UK Public Health Network mentoring",
+        "matching_mode": MatchingMode.ADMIN_PROPOSES,
+        "register_open_to_mentees": False,
+        "response_working_days": 5,
+        "reminder_working_days_left": 2,
+        # About an hour, monthly, for up to six months.
+        "sessions_per_partnership": 6,
+        "partnership_months": 6,
+        # Anything after the six meetings is the pair's own arrangement.
+        "extensions_allowed": False,
+        "extension_sessions": 0,
+        "cancellation_notice_hours": 24,
+        # The mentee sets up the meetings and their agenda.
+        "meetings_planned_by": MeetingPlanner.MENTEE,
+        # A mentor who has agreed a match is marked as taken.
+        "default_mentor_capacity": 1,
+        "feedback_midpoint": True,
+        "feedback_end": True,
+    },
+    bio_fields=("organisation", "expertise", "nation"),
+    mentee_fields=("organisation", "area_of_work", "nation"),
+    eligibility=EligibilityQuestions.PUBLIC_HEALTH_WORKFORCE,
+    texts={
+        "home": ProfileText(
+            title="Peer mentoring across the UK's public health community",
+            body=(
+                "The {scheme_name} scheme helps people working in public health develop "
+                "their careers, connects the public health community across England, "
+                "Scotland, Wales and Northern Ireland, and builds a culture of sharing "
+                "knowledge between organisations.\n\n"
+                "Mentoring here is between peers. Your mentor may bring different "
+                "expertise, but neither of you is senior in the partnership: you learn "
+                "from each other. A mentor listens, asks questions that help you think and "
+                "offers other ways of seeing things, rather than telling you what to do.\n\n"
+                "## Who can take part\n\n"
+                "- anyone working in public health in England, Scotland, Wales or "
+                "Northern Ireland"
+            ),
+        ),
+        "how-it-works": ProfileText(
+            title="How it works",
+            body=(
+                "1. Create an account and tell us a little about your work.\n"
+                "2. Apply to be matched: say what you would like from mentoring and what "
+                "kind of mentor would suit you.\n"
+                "3. The scheme team matches you with a mentor, meeting as many of your "
+                "wishes and theirs as they can.\n"
+                "4. You and your mentor have an informal conversation, then each say "
+                "whether you would like to go ahead.\n"
+                "5. If you both do, you both sign the mentoring agreement and the scheme "
+                "team is told.\n"
+                "6. You set up the meetings and say what you would like to focus on: "
+                "usually about an hour a month, up to {sessions} times over {months} "
+                "months.\n\n"
+                "After that, anything you both choose to continue is your own arrangement."
+            ),
+        ),
+        "privacy": ProfileText(
+            title="Privacy notice",
+            body=(
+                "This notice explains what the {scheme_name} scheme holds about you and "
+                "why.\n\n"
+                "## What we hold\n\n"
+                "- your name, email address, organisation, area of work and the UK nation "
+                "you work in\n"
+                "- what you tell us you would like from mentoring, to find you a match\n"
+                "- for mentors: the bio and photo you give us, and your contact details\n"
+                "- the dates of matches, meetings and partnerships, and the mentoring "
+                "agreement you sign\n\n"
+                "## What we never see\n\n"
+                "The scheme team does not see what is said in mentoring or the agenda of "
+                "your meetings. Mentors' private notes are encrypted and destroyed when a "
+                "partnership ends.\n\n"
+                "## How long we keep it\n\n"
+                "Accounts that have not been used for {retention_months} months are "
+                "anonymised. You can download what we hold about you, or delete your "
+                "account, at any time.\n\n"
+                "## Contact\n\n"
+                "Write to the scheme team with any question about your data."
+            ),
+        ),
+    },
+)
+
+PROFILES: dict[str, Profile] = {profile.key: profile for profile in (SUPPORTT, PUBLIC_HEALTH)}
+
+
+def profile_of(scheme: SchemeSettings) -> Profile:
+    return PROFILES.get(scheme.profile, SUPPORTT)
+
+
+CACHE_KEY = "scheme:profile:1"
+# Applying a profile forgets this at once; a minute bounds a process that missed it
+# (the cache's local stand-in while Redis is unreachable).
+CACHE_SECONDS = 60
+
+
+def current_profile() -> Profile:
+    """The scheme's profile: from the cache, or one query."""
+    key = cache.get(CACHE_KEY)
+    if key not in PROFILES:
+        key = SchemeSettings.load().profile
+        cache.set(CACHE_KEY, key, CACHE_SECONDS)
+    return PROFILES.get(key, SUPPORTT)
+
+
+def forget_current_profile() -> None:
+    cache.delete(CACHE_KEY)

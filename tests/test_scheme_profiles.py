@@ -1,0 +1,192 @@
+"""Scheme profiles: applying one sets its preset, and a scheme sees only the fields it asks."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.urls import reverse
+
+from scheme.models import SchemeProfile, SchemeSettings, SchemeText
+from scheme.profiles import (
+    PROFILE_TEXT_SLUGS,
+    PROFILES,
+    PUBLIC_HEALTH,
+    SUPPORTT,
+    current_profile,
+)
+from scheme.services import apply_profile
+from scheme.texts import DEFAULT_TEXTS, ensure_default_texts, get_scheme_text
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+APPLY_URL = reverse("admin:scheme_schemesettings_apply_profile")
+
+
+@pytest.fixture
+def admin_for_scheme(client, scheme_admin, settings):
+    settings.ADMIN_REQUIRE_MFA = False
+    SchemeSettings.load()
+    client.force_login(scheme_admin)
+    return client
+
+
+@pytest.fixture
+def public_health(scheme_admin):
+    """The scheme runs as the UK Public Health Network's."""
+    return apply_profile(key=SchemeProfile.PUBLIC_HEALTH, by=scheme_admin)
+
+
+def settings_of(scheme: SchemeSettings, names) -> dict:
+    return {name: getattr(scheme, name) for name in names}
+
+
+# --- Applying a profile ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", list(PROFILES))
+def test_applying_a_profile_sets_exactly_its_preset(key, scheme_admin):
+    before = SchemeSettings.load()
+    before.bio_submission_deadline = None
+    before.data_retention_months = 30
+    before.inbox_email = "team@example.nhs.uk"
+    before.save()
+    profile = PROFILES[key]
+
+    apply_profile(key=key, by=scheme_admin)
+
+    after = SchemeSettings.load()
+    assert after.profile == key
+    assert settings_of(after, profile.settings) == profile.settings
+    # What the preset does not name is left alone.
+    assert (after.data_retention_months, after.inbox_email) == (30, "team@example.nhs.uk")
+    assert current_profile() == profile
+
+
+def test_the_two_presets_name_the_same_settings():
+    assert SUPPORTT.settings.keys() == PUBLIC_HEALTH.settings.keys()
+
+
+def test_the_supportt_preset_is_the_schemes_defaults_and_todays_way():
+    assert SUPPORTT.settings == settings_of(SchemeSettings(), SUPPORTT.settings) | {
+        "matching_mode": "self_select"
+    }
+    assert SUPPORTT.settings["sessions_per_partnership"] == 4
+    assert SUPPORTT.settings["extension_sessions"] == 4
+    assert SUPPORTT.settings["extensions_allowed"] is True
+
+
+def test_the_public_health_preset():
+    preset = PUBLIC_HEALTH.settings
+    assert preset["matching_mode"] == "admin_proposes"
+    assert preset["register_open_to_mentees"] is False
+    assert (preset["sessions_per_partnership"], preset["partnership_months"]) == (6, 6)
+    assert preset["extensions_allowed"] is False
+    assert preset["meetings_planned_by"] == "mentee"
+    assert "Public Health Network" in preset["scheme_name"]
+
+
+def test_applying_a_profile_replaces_its_texts_and_leaves_the_others(scheme_admin):
+    ensure_default_texts()
+    SchemeText.objects.filter(slug="home").update(body="Our own words.")
+    SchemeText.objects.filter(slug="contact").update(body="Our own contact words.")
+
+    apply_profile(key=SchemeProfile.PUBLIC_HEALTH, by=scheme_admin)
+
+    for slug in PROFILE_TEXT_SLUGS:
+        stored = SchemeText.objects.get(slug=slug)
+        assert (stored.title, stored.body) == (
+            PUBLIC_HEALTH.texts[slug].title,
+            PUBLIC_HEALTH.texts[slug].body,
+        )
+    assert SchemeText.objects.get(slug="contact").body == "Our own contact words."
+    assert "public health" in get_scheme_text("home").body
+    assert "UK Public Health Network mentoring" in get_scheme_text("privacy").body
+
+    apply_profile(key=SchemeProfile.SUPPORTT, by=scheme_admin)
+
+    assert SchemeText.objects.get(slug="home").body == DEFAULT_TEXTS["home"].body
+
+
+def test_without_a_stored_text_the_profiles_own_wording_is_shown(public_health):
+    SchemeText.objects.filter(slug="how-it-works").delete()
+
+    assert "The scheme team matches you" in get_scheme_text("how-it-works").body
+    assert "up to 6 times over 6 months" in get_scheme_text("how-it-works").body
+
+
+def test_applying_a_profile_is_in_the_admin_log(scheme_admin):
+    apply_profile(key=SchemeProfile.PUBLIC_HEALTH, by=scheme_admin)
+
+    entry = LogEntry.objects.get(user=scheme_admin)
+    assert entry.object_id == "1"
+    assert "Public health network" in entry.change_message
+
+
+# --- The admin's page -------------------------------------------------------------------------
+
+
+def test_the_settings_page_links_to_applying_a_profile(admin_for_scheme):
+    page = admin_for_scheme.get(reverse("admin:scheme_schemesettings_change", args=[1]))
+
+    assert APPLY_URL in page.content.decode()
+
+
+def test_the_apply_page_lists_the_profiles_then_shows_every_change_before_applying(
+    admin_for_scheme,
+):
+    listing = admin_for_scheme.get(APPLY_URL).content.decode()
+    assert "Public health network" in listing
+    assert "SuppoRTT" in listing
+
+    review = admin_for_scheme.get(APPLY_URL, {"profile": "public_health"}).content.decode()
+
+    assert "The scheme team proposes a match" in review
+    assert "will be lost" in review
+    assert "Area of expertise" in review
+    assert SchemeSettings.load().profile == SchemeProfile.SUPPORTT  # nothing changed yet
+
+
+def test_confirming_applies_the_profile(admin_for_scheme, scheme_admin):
+    response = admin_for_scheme.post(APPLY_URL, {"profile": "public_health"})
+
+    assert response.status_code == 302
+    scheme = SchemeSettings.load()
+    assert scheme.profile == SchemeProfile.PUBLIC_HEALTH
+    assert scheme.matching_mode == "admin_proposes"
+    assert LogEntry.objects.filter(user=scheme_admin).exists()
+
+
+def test_an_unknown_profile_changes_nothing(admin_for_scheme):
+    response = admin_for_scheme.post(APPLY_URL, {"profile": "other"})
+
+    assert response.status_code == 200
+    assert SchemeSettings.load().profile == SchemeProfile.SUPPORTT
+
+
+def test_staff_without_the_change_permission_cannot_apply(client, settings):
+    settings.ADMIN_REQUIRE_MFA = False
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+
+    assert client.post(APPLY_URL, {"profile": "public_health"}).status_code == 403
+    assert SchemeSettings.load().profile == SchemeProfile.SUPPORTT
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.post(APPLY_URL, {"profile": "public_health"})
+
+    assert response.status_code == 302
+    assert SchemeSettings.load().profile == SchemeProfile.SUPPORTT
+
+
+def test_the_kind_of_scheme_is_not_edited_on_the_settings_form(admin_for_scheme):
+    form = admin_for_scheme.get(reverse("admin:scheme_schemesettings_change", args=[1]))
+
+    assert 'name="matching_mode"' in form.content.decode()
+    assert 'name="profile"' not in form.content.decode()
+
+
+@pytest.mark.parametrize("slug", PROFILE_TEXT_SLUGS)
+def test_no_profile_text_types_a_figure_a_setting_owns(slug):
+    from tests.test_scheme_figures import RULE_FIGURE
+
+    assert RULE_FIGURE.findall(PUBLIC_HEALTH.texts[slug].body) == []
