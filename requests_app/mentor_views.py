@@ -17,8 +17,10 @@ from register.forms import CapacityForm
 from register.models import MentorProfile, TimeOfDay, Weekday
 from register.services import set_capacity
 from requests_app.availability import mentor_availability, mentor_load
-from requests_app.models import Partnership, WaitingListEntry
+from requests_app.models import MentoringRequest, Partnership, WaitingListEntry
+from requests_app.search import register_shown_to
 from requests_app.workflow import position_in_line
+from scheme.models import SchemeSettings
 
 
 def _in_words(labels: list[str]) -> str:
@@ -28,11 +30,15 @@ def _in_words(labels: list[str]) -> str:
     return f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
-def _profile_context(request: AuthenticatedHttpRequest, profile: MentorProfile) -> dict:
+def _profile_context(
+    request: AuthenticatedHttpRequest, profile: MentorProfile, scheme: SchemeSettings
+) -> dict:
     """What the profile page shows to this viewer."""
     user = request.user
     is_own = profile.user_id == user.pk
     as_mentee = is_mentee(user) and not is_own
+    # When the scheme team makes every match, a mentee reads bios without asking anyone.
+    requests_open = scheme.mentees_choose
     has_partnership = as_mentee and Partnership.objects.filter(mentee=user, mentor=profile).exists()
     waiting = (
         WaitingListEntry.objects.active().filter(mentee=user, mentor=profile).first()
@@ -47,7 +53,10 @@ def _profile_context(request: AuthenticatedHttpRequest, profile: MentorProfile) 
         # Contact details: the mentor themself, the scheme team, and a mentee whose
         # request this mentor accepted (an open or past partnership between them).
         "show_contact": not as_mentee or has_partnership,
-        "availability": mentor_availability(profile, for_mentee=user) if as_mentee else None,
+        "availability": (
+            mentor_availability(profile, for_mentee=user) if as_mentee and requests_open else None
+        ),
+        "requests_open": requests_open,
         "waiting": waiting,
         "position": position_in_line(waiting) if waiting else None,
         "days": _in_words(flags_labels(profile.available_days, Weekday.choices)),
@@ -65,13 +74,27 @@ def mentor_profile(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     profile = get_mentor_profile_for_viewer(request.user, pk)
     if profile.user_id == request.user.pk and (gate := framework_redirect(request)):
         return gate
-    return render(request, "register/mentor_profile.jinja", _profile_context(request, profile))
+    scheme = SchemeSettings.read()
+    if (
+        profile.user_id != request.user.pk
+        and not register_shown_to(request.user, scheme)
+        # Someone the mentee was matched with or asked: their bio stays readable.
+        and not MentoringRequest.objects.filter(mentee=request.user, mentor=profile).exists()
+    ):
+        return render(request, "register/matched_by_team.jinja")
+    return render(
+        request, "register/mentor_profile.jinja", _profile_context(request, profile, scheme)
+    )
 
 
 @require_safe
 @mentor_page
 def my_bio_preview(request: AuthenticatedHttpRequest, profile: MentorProfile) -> HttpResponse:
-    return render(request, "register/mentor_profile.jinja", _profile_context(request, profile))
+    return render(
+        request,
+        "register/mentor_profile.jinja",
+        _profile_context(request, profile, SchemeSettings.read()),
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

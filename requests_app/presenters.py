@@ -42,6 +42,7 @@ class MentorCard:
     platforms: tuple[str, ...] | None  # None: they do not meet by video or phone
     taking_requests: bool
     not_taking_reason: str
+    requests_open: bool  # mentees may ask mentors (the scheme's matching mode)
     reasons: tuple[str, ...]  # why suggested: "Same school", "Same region"...
 
 
@@ -69,9 +70,16 @@ def shared_reasons(mentor: MentorProfile, viewer: Viewer) -> tuple[str, ...]:
 
 
 def mentor_card(
-    mentor: "WithAnnotations[MentorProfile, _Listed]", viewer: Viewer, reference: ReferenceData
+    mentor: "WithAnnotations[MentorProfile, _Listed]",
+    viewer: Viewer,
+    reference: ReferenceData,
+    *,
+    requests_open: bool = True,
 ) -> MentorCard:
-    """A mentor read by requests_app.search.result_page (places taken, platforms) as a card."""
+    """A mentor read by requests_app.search.result_page (places taken, platforms) as a card.
+
+    When the scheme team makes every match (not `requests_open`), the card says whether
+    the mentor has space, and offers no waiting list."""
     names = reference.names
     availability = availability_of(
         status=mentor.status,
@@ -96,6 +104,11 @@ def mentor_card(
         else None,
         taking_requests=availability.taking_requests,
         not_taking_reason=availability.reason
-        + (" You can join their waiting list." if availability.waiting_list_open else ""),
+        + (
+            " You can join their waiting list."
+            if availability.waiting_list_open and requests_open
+            else ""
+        ),
+        requests_open=requests_open,
         reasons=shared_reasons(mentor, viewer),
     )

@@ -22,7 +22,7 @@ from django.db.models.expressions import OrderBy
 from accounts.rules import is_mentee, is_scheme_admin
 from register.models import MentorFilters, MentorProfile, MentorProfileQuerySet, VirtualPlatform
 from requests_app.availability import places_taken_expression
-from scheme.models import Grade, School, Trust
+from scheme.models import Grade, SchemeSettings, School, Trust
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000  # a larger number in a link is treated as "past the end"
@@ -39,6 +39,12 @@ SAME_REGION_WEIGHT = 1
 def can_search_register(user) -> bool:
     """Mentees choose from the register; scheme admins look after it."""
     return is_mentee(user) or is_scheme_admin(user)
+
+
+def register_shown_to(user, scheme: SchemeSettings) -> bool:
+    """Whether the register's pages show mentors to this user: scheme admins always;
+    mentees when the scheme lets them look (always when they choose their mentor)."""
+    return scheme.mentees_see_register or is_scheme_admin(user)
 
 
 # --- Reference lists -----------------------------------------------------------------

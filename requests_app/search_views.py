@@ -1,4 +1,5 @@
-"""The register search page: mentees choose a mentor; scheme admins look after the register."""
+"""The register search page: mentees choose a mentor (or, when the scheme team matches
+them, may browse if the scheme lets them); scheme admins look after the register."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -10,11 +11,13 @@ from requests_app.presenters import mentor_card
 from requests_app.search import (
     can_search_register,
     reference_data,
+    register_shown_to,
     result_page,
     search,
     viewer_for,
 )
 from requests_app.search_forms import MentorSearchForm, active_filters
+from scheme.models import SchemeSettings
 
 
 @require_safe
@@ -22,6 +25,9 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
     """Every filter lives in the query string, so a search can be bookmarked and shared."""
     if not can_search_register(request.user):
         raise PermissionDenied("Only mentees and the scheme team can search the register.")
+    scheme = SchemeSettings.read()
+    if not register_shown_to(request.user, scheme):
+        return render(request, "register/matched_by_team.jinja")
     reference = reference_data()
     viewer = viewer_for(request.user, reference)
     form = MentorSearchForm(
@@ -39,7 +45,12 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": results.page,
             "more_than": results.more_than,
-            "cards": [mentor_card(mentor, viewer, reference) for mentor in results.page],
+            "cards": [
+                mentor_card(mentor, viewer, reference, requests_open=scheme.mentees_choose)
+                for mentor in results.page
+            ],
+            # Browsing only: the scheme team matches mentees, who cannot ask a mentor.
+            "browsing_only": viewer.is_mentee and not scheme.mentees_choose,
             "order": searched.order,
             "too_many_to_rank": searched.too_many_to_rank,
             "active_filters": active_filters(form, filters),

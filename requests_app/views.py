@@ -41,6 +41,10 @@ def _mentor_gate(request: HttpRequest) -> HttpResponse | None:
 @require_http_methods(["GET", "HEAD", "POST"])
 def send_request(request: HttpRequest, mentor_id: int) -> HttpResponse:
     _require_mentee(request)
+    scheme = SchemeSettings.read()
+    if not scheme.mentees_choose:
+        messages.info(request, workflow.SCHEME_MATCHES)
+        return redirect("dashboard")
     mentor = get_object_or_404(
         MentorProfile.objects.published().select_related("grade", "school", "trust"),
         pk=mentor_id,
@@ -75,7 +79,7 @@ def send_request(request: HttpRequest, mentor_id: int) -> HttpResponse:
             "mentor": mentor,
             "form": form,
             "refusal": refusal,
-            "answer_days": SchemeSettings.load().response_working_days,
+            "answer_days": scheme.response_working_days,
         },
     )
 
@@ -109,7 +113,11 @@ def mentee_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
 def mentee_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_mentee(request)
     mentoring_request = get_request_for_mentee(request.user, pk)
-    return render(request, "requests/mentee_detail.jinja", {"r": mentoring_request})
+    return render(
+        request,
+        "requests/mentee_detail.jinja",
+        {"r": mentoring_request, "mentees_choose": SchemeSettings.read().mentees_choose},
+    )
 
 
 @require_POST
@@ -121,7 +129,11 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     except workflow.WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Your request has been withdrawn. You can choose another mentor.")
+        messages.success(
+            request,
+            "Your request has been withdrawn."
+            + (" You can choose another mentor." if SchemeSettings.read().mentees_choose else ""),
+        )
     return redirect("requests:mentee_detail", mentoring_request.pk)
 
 

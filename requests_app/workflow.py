@@ -101,6 +101,11 @@ def _lock_mentor(mentor_id: int, mentee, *, yourself: str) -> MentorProfile:
     return mentor
 
 
+# When the scheme team proposes every match, mentees do not ask mentors themselves.
+SCHEME_MATCHES = (
+    "The scheme team matches mentees with mentors, so you cannot ask a mentor yourself. "
+    "Apply to be matched and they will propose someone."
+)
 _ALREADY_PENDING = (
     "You already have a request waiting for an answer. Withdraw it to ask someone else."
 )
@@ -117,6 +122,8 @@ def send_request(
     """A mentee asks a mentor to mentor them."""
     now = now or timezone.now()
     scheme = SchemeSettings.load()
+    if not scheme.mentees_choose:
+        raise WorkflowError(SCHEME_MATCHES)
     _check_mentee(mentee, before="sending a request")
     with transaction.atomic():
         mentor = _lock_mentor(mentor_id, mentee, yourself="You cannot send a request to yourself.")
@@ -462,6 +469,8 @@ def join_waiting_list(
 ) -> WaitingListEntry:
     """A mentee asks to be told when a place frees with a mentor who is full."""
     now = now or timezone.now()
+    if not SchemeSettings.load().mentees_choose:
+        raise WorkflowError(SCHEME_MATCHES)
     _check_mentee(mentee, before="joining a waiting list")
     with transaction.atomic():
         mentor = _lock_mentor(mentor_id, mentee, yourself="You cannot join your own waiting list.")

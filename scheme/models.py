@@ -187,6 +187,12 @@ class SchemeSettings(models.Model):
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 
+    @classmethod
+    def read(cls) -> "SchemeSettings":
+        """The settings for a page that only reads them: one query, never a write (the
+        defaults, unsaved, until the row exists)."""
+        return cls.objects.filter(pk=1).first() or cls()
+
 
 class SchemeText(models.Model):
     """A text the scheme owns (home page, ethical framework, agreement points...).

@@ -17,3 +17,20 @@ CACHE_SECONDS = 60
 def scheme_name() -> str:
     name = cache.get_or_set(CACHE_KEY, lambda: SchemeSettings.load().scheme_name, CACHE_SECONDS)
     return str(name)
+
+
+MENTEES_CHOOSE_CACHE_KEY = "scheme-mentees-choose"
+
+
+@register.simple_tag
+def mentees_choose() -> bool:
+    """Whether mentees choose their mentor (the matching mode): emails that tell a mentee
+    what to do next say "choose another mentor" or that the scheme team will propose
+    one. Cached as the name is, for the same reason."""
+    return bool(
+        cache.get_or_set(
+            MENTEES_CHOOSE_CACHE_KEY,
+            lambda: SchemeSettings.read().mentees_choose,
+            CACHE_SECONDS,
+        )
+    )
