@@ -19,6 +19,7 @@ from register.fields import FlagsField
 from register.models import MentorProfile, TimeOfDay, VirtualPlatform, Weekday
 from scheme.admin import ReferenceDataAdmin
 from scheme.models import Grade, ReferenceData, School, Trust
+from scheme.profiles import current_profile
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -205,6 +206,8 @@ class MentorProfileAdmin(admin.ModelAdmin):
         "school__name",
         "trust__name",
         "trust__region",
+        "organisation",
+        "expertise",
         "face_to_face_location",
         "availability_notes",
         "supportt_experience",
@@ -244,6 +247,8 @@ class MentorProfileAdmin(admin.ModelAdmin):
                     "grade",
                     "school",
                     "trust",
+                    "organisation",
+                    "nation",
                     "gender",
                     "pronouns",
                     "current_photo",
@@ -256,6 +261,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
             "Experience",
             {
                 "fields": [
+                    "expertise",
                     "supportt_experience",
                     "time_away_experience",
                     "motivation",
@@ -314,6 +320,41 @@ class MentorProfileAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    # --- Only the fields the scheme's profile asks (scheme.profiles) ---
+
+    def get_fieldsets(self, request: HttpRequest, obj: MentorProfile | None = None):
+        profile = current_profile()
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if profile.uses(f)]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_list_display(self, request: HttpRequest):
+        profile = current_profile()
+        shown = [name for name in super().get_list_display(request) if profile.uses(name)]
+        if profile.uses("organisation"):
+            shown.insert(shown.index("full_name") + 1, "organisation")
+        return shown
+
+    def get_list_filter(self, request: HttpRequest):
+        profile = current_profile()
+        filters = [
+            spec
+            for spec in super().get_list_filter(request)
+            if not isinstance(spec, tuple) or profile.uses(spec[0])
+        ]
+        if profile.uses("nation"):
+            filters.insert(filters.index("gender"), "nation")
+        return filters
+
+    def get_search_fields(self, request: HttpRequest):
+        profile = current_profile()
+        return [
+            name
+            for name in super().get_search_fields(request)
+            if profile.uses(name.split("__", 1)[0])
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: MentorProfile | None = None):
         # A bio's login comes from "Send login invitation", to the bio's own address.
@@ -490,7 +531,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": title,
-            "columns": bulk_import.COLUMNS,
+            "columns": bulk_import.columns_for(current_profile()),
             **extra,
         }
 

@@ -10,6 +10,7 @@ from register.models import MentorProfile
 from register.photos import ProcessedPhoto, process_photo
 
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
+REQUIRED_WHEN_ASKED = ("grade", "school", "trust", "organisation", "nation")
 BIOS_FILE_TYPES = (
     ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
@@ -43,6 +44,11 @@ class MentorProfileAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The reference lists and short answers the scheme's profile asks are needed, as
+        # on the mentor's own form; the admin shows only those (MentorProfileAdmin).
+        for name in REQUIRED_WHEN_ASKED:
+            if name in self.fields:
+                self.fields[name].required = True
         if self.instance.pk:
             self.fields["shown_paused"].initial = "yes" if self.instance.is_paused else "no"
             self.fields["shown_capacity"].initial = self.instance.capacity
@@ -66,8 +72,11 @@ class MentorProfileAdminForm(forms.ModelForm):
             "grade",
             "school",
             "trust",
+            "organisation",
+            "nation",
             "gender",
             "pronouns",
+            "expertise",
             "supportt_experience",
             "time_away_experience",
             "motivation",

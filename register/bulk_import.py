@@ -64,7 +64,8 @@ from register.forms import BIO_FIELDS, MentorBioForm
 from register.models import Gender, MentorProfile, MentorStatus, TimeOfDay, VirtualPlatform, Weekday
 from register.photos import MAX_BYTES as MAX_PHOTO_BYTES
 from register.photos import ProcessedPhoto, process_photo
-from scheme.models import Grade, SchemeSettings, School, Trust
+from scheme.models import Grade, Nation, SchemeSettings, School, Trust
+from scheme.profiles import Profile, current_profile
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +211,16 @@ def _gender(value: str, lookups: Lookups) -> str:
     raise CellProblem(f"'{value}' is not one of: {labels}.")
 
 
+def _nation(value: str, lookups: Lookups) -> str:
+    if not value:
+        return ""
+    for choice, label in Nation.choices:
+        if value.lower() in {choice, str(label).lower()}:
+            return choice
+    labels = "; ".join(str(label) for _, label in Nation.choices)
+    raise CellProblem(f"'{value}' is not one of: {labels}.")
+
+
 def _capacity(value: str, lookups: Lookups) -> int | None:
     if not value:
         return None  # the scheme's default for a new bio; unchanged for an existing one
@@ -246,8 +257,11 @@ COLUMNS: list[Column] = [
     Column("grade", "grade", _reference("grade", "grade"), "A name from Grades.", True),
     Column("school", "school", _reference("school", "school"), "A name from Schools.", True),
     Column("trust", "trust", _reference("trust", "trust"), "A name from Trusts.", True),
+    Column("organisation", "organisation", _text, "The organisation they work for.", True),
+    Column("nation", "nation", _nation, "; ".join(str(label) for _, label in Nation.choices), True),
     Column("gender", "gender", _gender, "; ".join(str(label) for _, label in Gender.choices)),
     Column("pronouns", "pronouns", _text, "For example: she/her."),
+    Column("expertise", "expertise", _text, "Their area of expertise."),
     Column("supportt_experience", "supportt_experience", _text, "Experience of SuppoRTT."),
     Column("time_away_experience", "time_away_experience", _text, "Time away from training."),
     Column("motivation", "motivation", _text, "Why they became a peer mentor."),
@@ -291,27 +305,38 @@ COLUMNS: list[Column] = [
     ),
 ]
 COLUMNS_BY_NAME = {column.name: column for column in COLUMNS}
+
+
+def columns_for(profile: Profile) -> list[Column]:
+    """The columns of a scheme's profile: a bio field it does not ask has none (a
+    "needed" column is needed only where its field is asked)."""
+    return [column for column in COLUMNS if profile.uses(column.field)]
+
+
 # Fields checked by the preloaded lookups or set apart, not by Model.full_clean.
 _NOT_FULL_CLEANED = ["user", "grade", "school", "trust", "photo", "photo_thumbnail"]
 
 
-def template_csv() -> str:
-    """The header row for a spreadsheet, with a byte order mark so Excel reads UTF-8."""
+def template_csv(profile: Profile | None = None) -> str:
+    """The header row for a spreadsheet, with a byte order mark so Excel reads UTF-8.
+
+    The columns of `profile` (the scheme's own if None)."""
     out = io.StringIO()
-    csv.writer(out).writerow([column.name for column in COLUMNS])
+    csv.writer(out).writerow([column.name for column in columns_for(profile or current_profile())])
     return "\ufeff" + out.getvalue()
 
 
-def template_xlsx() -> bytes:
+def template_xlsx(profile: Profile | None = None) -> bytes:
     """The same columns as an Excel workbook: the bios sheet first, then what to write."""
+    columns = columns_for(profile or current_profile())
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     if not isinstance(sheet, Worksheet):  # a new workbook starts with one worksheet
         raise TypeError("A new workbook has no worksheet.")
     sheet.title = "Bios"
-    sheet.append([column.name for column in COLUMNS])
+    sheet.append([column.name for column in columns])
     sheet.freeze_panes = "A2"
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.cell(row=1, column=index).font = Font(bold=True)
         sheet.column_dimensions[letter].width = max(14, len(column.name) + 2)
@@ -320,7 +345,7 @@ def template_xlsx() -> bytes:
             sheet.column_dimensions[letter].number_format = "@"
     guide = workbook.create_sheet("What to write")
     guide.append(["Column", "Needed", "What to write"])
-    for column in COLUMNS:
+    for column in columns:
         guide.append([column.name, "Yes" if column.required else "No", column.help])
     for cell in guide[1]:
         cell.font = Font(bold=True)
@@ -546,12 +571,18 @@ def _normalise_header(header: str) -> str:
     return re.sub(r"[\s\-]+", "_", (header or "").strip().lower())
 
 
-def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPlan:
+def plan_import(
+    *, csv_data: bytes, photos: dict[str, dict] | None, profile: Profile | None = None
+) -> ImportPlan:
     """Read the CSV and decide, row by row, what would happen. Writes nothing.
 
     `photos` maps a lower-case file name to its staged entry ({"large": ...,
-    "thumbnail": ...} or {"error": ...}); None when no ZIP was uploaded.
+    "thumbnail": ...} or {"error": ...}); None when no ZIP was uploaded. `profile`:
+    the scheme profile whose columns are read (the scheme's own if None); a column of
+    a field it does not ask is left out, with a warning.
     """
+    profile = profile or current_profile()
+    columns = columns_for(profile)
     plan = ImportPlan()
     try:
         table = read_table(csv_data)
@@ -591,9 +622,13 @@ def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPla
             )
         elif name in positions:
             plan.file_errors.append(CellError(1, name, "This column appears twice."))
+        elif not profile.uses(COLUMNS_BY_NAME[name].field):
+            plan.warnings.append(
+                f"The scheme does not ask mentors for {name}, so that column was left out."
+            )
         else:
             positions[name] = index
-    for column in COLUMNS:
+    for column in columns:
         if column.required and column.name not in positions:
             plan.file_errors.append(CellError(1, column.name, "This column is missing."))
     if len(rows) > MAX_ROWS:
@@ -602,7 +637,7 @@ def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPla
         )
     if plan.file_errors:
         return plan
-    plan.columns = [c.name for c in COLUMNS if c.name in positions]
+    plan.columns = [c.name for c in columns if c.name in positions]
     present = [COLUMNS_BY_NAME[name] for name in plan.columns]
 
     records = []
@@ -629,7 +664,7 @@ def plan_import(*, csv_data: bytes, photos: dict[str, dict] | None) -> ImportPla
     }
     default_capacity = SchemeSettings.load().default_mentor_capacity
     first_row_of: dict[str, int] = {}
-    bio_form = _RowForm(MultiValueDict(), instance=MentorProfile())
+    bio_form = _RowForm(MultiValueDict(), instance=MentorProfile(), profile=profile)
     for row_number, values in records:
         plan.rows.append(
             _plan_row(
@@ -766,7 +801,7 @@ class _RowForm(MentorBioForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in _MATCHED_BY_NAME:
-            del self.fields[name]
+            self.fields.pop(name, None)
 
     def _post_clean(self) -> None:
         pass

@@ -16,7 +16,8 @@ from django.db.models import Q
 
 from register.models import Gender, MentorProfile, VirtualPlatform
 from register.photos import ProcessedPhoto, process_photo
-from scheme.models import Grade, School, Trust
+from scheme.models import Grade, Nation, School, Trust
+from scheme.profiles import Profile, current_profile
 
 LONG_TEXT_MAX = 2000  # characters in any free-text answer
 
@@ -28,6 +29,9 @@ BIO_FIELDS = [
     "grade",
     "school",
     "trust",
+    "organisation",
+    "expertise",
+    "nation",
     "supportt_experience",
     "time_away_experience",
     "motivation",
@@ -44,6 +48,7 @@ BIO_FIELDS = [
     "contact_notes",
 ]
 LONG_TEXT_FIELDS = [
+    "expertise",
     "supportt_experience",
     "time_away_experience",
     "motivation",
@@ -82,6 +87,9 @@ class MentorBioForm(forms.ModelForm):
             "grade": "Grade",
             "school": "Specialty school",
             "trust": "Trust",
+            "organisation": "Your organisation",
+            "expertise": "Your area of expertise",
+            "nation": "The UK nation you work in",
             "supportt_experience": "Your experience of returning to training",
             "time_away_experience": "Your time away from training",
             "motivation": "Why you became a peer mentor",
@@ -101,6 +109,12 @@ class MentorBioForm(forms.ModelForm):
             "first_name": "",
             "pronouns": "For example, she/her, he/him or they/them.",
             "gender": "",
+            "organisation": "For example, a local authority, a health board or UKHSA.",
+            "expertise": (
+                "For example, health protection, health improvement or public health "
+                "intelligence, and what you could help a mentee with."
+            ),
+            "nation": "",
             "supportt_experience": (
                 "What helped when you came back, and what you wish you had known."
             ),
@@ -126,6 +140,7 @@ class MentorBioForm(forms.ModelForm):
         }
         widgets = {
             "gender": forms.RadioSelect,
+            "nation": forms.RadioSelect,
             "virtual_platforms": forms.CheckboxSelectMultiple,
             **{name: forms.Textarea(attrs={"rows": 5}) for name in LONG_TEXT_FIELDS},
         }
@@ -135,25 +150,40 @@ class MentorBioForm(forms.ModelForm):
             "grade": {"required": "Choose your grade."},
             "school": {"required": "Choose your specialty school."},
             "trust": {"required": "Choose your trust."},
+            "organisation": {"required": "Enter the organisation you work for."},
+            "expertise": {"required": "Describe your area of expertise."},
+            "nation": {"required": "Choose the UK nation you work in."},
             "contact_email": {"invalid": "Enter an email address like name@example.nhs.uk."},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, profile: Profile | None = None, **kwargs):
+        """profile: the scheme profile whose fields the form asks (the scheme's own if None);
+        the fields it does not use are left out, the ones it uses are required."""
         super().__init__(*args, **kwargs)
+        self.profile = profile or current_profile()
+        for name in self.profile.hidden_bio_fields:
+            self.fields.pop(name, None)
+        for name in self.profile.bio_fields:
+            if name in self.fields and name not in ("supportt_experience", "time_away_experience"):
+                self.fields[name].required = True
         self.processed_photo: ProcessedPhoto | None = None
         instance = self.instance
-        self._model_choice("grade").queryset = _active_or_chosen(Grade, Q(pk=instance.grade_id))
-        self._model_choice("school").queryset = _active_or_chosen(School, Q(pk=instance.school_id))
-        self._model_choice("trust").queryset = _active_or_chosen(Trust, Q(pk=instance.trust_id))
-        self._model_choice("virtual_platforms").queryset = _active_or_chosen(
-            VirtualPlatform, Q(mentorprofile=instance) if instance.pk else Q(pk__in=[])
-        )
+        for name, model in (("grade", Grade), ("school", School), ("trust", Trust)):
+            if name in self.fields:
+                chosen = Q(pk=getattr(instance, f"{name}_id"))
+                self._model_choice(name).queryset = _active_or_chosen(model, chosen)
+                self._model_choice(name).empty_label = "Choose one"
+        if "virtual_platforms" in self.fields:
+            self._model_choice("virtual_platforms").queryset = _active_or_chosen(
+                VirtualPlatform, Q(mentorprofile=instance) if instance.pk else Q(pk__in=[])
+            )
         cast(forms.ChoiceField, self.fields["gender"]).choices = Gender.choices
-        for name in ("grade", "school", "trust"):
-            self._model_choice(name).empty_label = "Choose one"
+        if "nation" in self.fields:
+            cast(forms.ChoiceField, self.fields["nation"]).choices = Nation.choices
         for name in LONG_TEXT_FIELDS:
-            cast(forms.CharField, self.fields[name]).max_length = LONG_TEXT_MAX
-            self.fields[name].validators.append(MaxLengthValidator(LONG_TEXT_MAX))
+            if name in self.fields:
+                cast(forms.CharField, self.fields[name]).max_length = LONG_TEXT_MAX
+                self.fields[name].validators.append(MaxLengthValidator(LONG_TEXT_MAX))
         self.fields["motivation"].required = True
         self.fields["motivation"].error_messages["required"] = (
             "Tell mentees why you became a peer mentor."
@@ -214,7 +244,9 @@ class MentorBioForm(forms.ModelForm):
 
     def changed_columns(self) -> list[str]:
         """The bio's own columns, for save(update_fields=...): never capacity or status."""
-        columns = [name for name in BIO_FIELDS if name != "virtual_platforms"]
+        columns = [
+            name for name in BIO_FIELDS if name in self.fields and name != "virtual_platforms"
+        ]
         if self.processed_photo is not None:
             columns += ["photo", "photo_thumbnail"]
         return [*columns, "updated_at"]

@@ -201,7 +201,12 @@ def _save_submission(form: SelfSubmissionForm, scheme: SchemeSettings) -> Mentor
     queue_templated_email(
         to=[scheme.inbox_email],
         template="bio_submitted_team",
-        context={"mentor": profile, "link": _admin_link(profile)},
+        context={
+            "mentor": profile,
+            "link": _admin_link(profile),
+            # Grade, school and trust, or organisation, expertise and nation.
+            "training_details": form.profile.uses("school"),
+        },
     )
     return profile
 

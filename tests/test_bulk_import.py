@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 from register import bulk_import
 from register.models import MentorProfile, MentorStatus, TimeOfDay, Weekday
 from scheme.models import Grade, SchemeSettings
+from scheme.profiles import SUPPORTT
 from tests.factories import (
     TEST_PASSWORD,
     GradeFactory,
@@ -150,7 +151,7 @@ def test_bulk_upload_page_explains_the_columns(admin_client_for_scheme):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'enctype="multipart/form-data"' in html
-    for column in bulk_import.COLUMNS:
+    for column in bulk_import.columns_for(SUPPORTT):
         assert f"<code>{column.name}</code>" in html
 
 
@@ -161,13 +162,13 @@ def test_the_template_csv_downloads_with_every_column(admin_client_for_scheme):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     headers = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert headers == [column.name for column in bulk_import.COLUMNS]
+    assert headers == [column.name for column in bulk_import.columns_for(SUPPORTT)]
     assert headers[:6] == ["email", "first_name", "last_name", "grade", "school", "trust"]
 
 
 def test_the_template_itself_imports_once_a_row_is_added(reference_lists):
     header = bulk_import.template_csv().encode("utf-8")
-    row = csv_bytes([bio(1)], [column.name for column in bulk_import.COLUMNS])
+    row = csv_bytes([bio(1)], [column.name for column in bulk_import.columns_for(SUPPORTT)])
     _, plan = stage(header + row.split(b"\r\n", 1)[1])
 
     assert plan.is_valid, plan.errors
@@ -841,8 +842,12 @@ def test_the_template_downloads_as_a_workbook_too_and_imports_once_a_row_is_adde
     assert 'filename="mentor-bios-template.xlsx"' in response["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     sheet = workbook.worksheets[0]
-    assert [cell.value for cell in sheet[1]] == [column.name for column in bulk_import.COLUMNS]
-    sheet.append([bio(1).get(column.name, "") or None for column in bulk_import.COLUMNS])
+    assert [cell.value for cell in sheet[1]] == [
+        column.name for column in bulk_import.columns_for(SUPPORTT)
+    ]
+    sheet.append(
+        [bio(1).get(column.name, "") or None for column in bulk_import.columns_for(SUPPORTT)]
+    )
     filled = io.BytesIO()
     workbook.save(filled)
 

@@ -190,3 +190,192 @@ def test_no_profile_text_types_a_figure_a_setting_owns(slug):
     from tests.test_scheme_figures import RULE_FIGURE
 
     assert RULE_FIGURE.findall(PUBLIC_HEALTH.texts[slug].body) == []
+
+
+# --- What a public health network's scheme asks mentors -----------------------------------
+
+PH_SHOWN = ("organisation", "expertise", "nation")
+PH_HIDDEN = ("grade", "school", "trust", "supportt_experience", "time_away_experience")
+
+
+def test_the_supportt_bio_form_asks_what_it_always_has(mentor):
+    from register.forms import MentorBioForm
+
+    form = MentorBioForm(instance=mentor.mentor_profile)
+
+    for name in PH_HIDDEN:
+        assert name in form.fields
+    for name in PH_SHOWN:
+        assert name not in form.fields
+    assert form.fields["grade"].required
+
+
+def test_the_public_health_bio_form_asks_organisation_expertise_and_nation(public_health, mentor):
+    from register.forms import MentorBioForm, SelfSubmissionForm
+
+    for form in (MentorBioForm(instance=mentor.mentor_profile), SelfSubmissionForm()):
+        for name in PH_HIDDEN:
+            assert name not in form.fields
+        for name in PH_SHOWN:
+            assert form.fields[name].required
+
+
+def test_a_public_health_mentor_edits_their_bio_without_school_or_trust(
+    public_health, client, mentor
+):
+    from register.models import Nation
+    from tests.test_mentor_self_service import bio_data
+
+    profile = mentor.mentor_profile
+    client.force_login(mentor)
+    page = client.get(reverse("my_bio_edit")).content.decode()
+    for name in PH_SHOWN:
+        assert f'name="{name}"' in page
+    for name in PH_HIDDEN:
+        assert f'name="{name}"' not in page
+
+    data = bio_data(
+        profile,
+        grade=None,
+        school=None,
+        trust=None,
+        supportt_experience=None,
+        time_away_experience=None,
+        organisation="Public Health Wales",
+        expertise="Health protection and screening.",
+        nation=Nation.WALES,
+    )
+    response = client.post(reverse("my_bio_edit"), data)
+
+    assert response.status_code == 302, response.context["form"].errors
+    profile.refresh_from_db()
+    assert (profile.organisation, profile.nation) == ("Public Health Wales", Nation.WALES)
+    assert profile.expertise == "Health protection and screening."
+    assert profile.school is not None  # kept, though no longer asked
+
+
+def test_the_public_bio_form_for_a_public_health_scheme(public_health, client):
+    import datetime
+
+    scheme = SchemeSettings.load()
+    scheme.bio_submission_deadline = datetime.date(2100, 1, 1)
+    scheme.save()
+
+    page = client.get(reverse("submit_bio")).content.decode()
+
+    for name in PH_SHOWN:
+        assert f'name="{name}"' in page
+    for name in PH_HIDDEN:
+        assert f'name="{name}"' not in page
+
+
+def test_the_admin_bio_form_and_list_follow_the_profile(public_health, admin_for_scheme, mentor):
+    profile = mentor.mentor_profile
+    change = admin_for_scheme.get(
+        reverse("admin:register_mentorprofile_change", args=[profile.pk])
+    ).content.decode()
+    listing = admin_for_scheme.get(reverse("admin:register_mentorprofile_changelist"))
+
+    for name in PH_SHOWN:
+        assert f'name="{name}"' in change
+    for name in PH_HIDDEN:
+        assert f'name="{name}"' not in change
+    html = listing.content.decode()
+    assert "column-organisation" in html
+    assert "column-school" not in html
+    assert "school__id__exact" not in html
+
+
+# --- Bulk upload ----------------------------------------------------------------------------
+
+
+def ph_row(n: int = 1, **changes) -> dict:
+    row = {
+        "email": f"ph{n}@example.org",
+        "first_name": f"First{n}",
+        "last_name": f"Last{n}",
+        "organisation": "Public Health Scotland",
+        "nation": "Scotland",
+        "expertise": "Health improvement.",
+        "motivation": "I would like to share what I have learned.",
+        "available_days": "Monday",
+        "available_times": "Mornings",
+        "meets_virtually": "yes",
+        "virtual_platforms": "Microsoft Teams",
+    }
+    row.update(changes)
+    return row
+
+
+def test_the_public_health_bulk_upload_template_has_its_own_columns(
+    public_health, admin_for_scheme
+):
+    import csv
+    import io
+
+    from tests.test_bulk_import import TEMPLATE_URL, UPLOAD_URL
+
+    response = admin_for_scheme.get(TEMPLATE_URL)
+    headers = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    page = admin_for_scheme.get(UPLOAD_URL).content.decode()
+
+    assert headers[:5] == ["email", "first_name", "last_name", "organisation", "nation"]
+    assert "expertise" in headers
+    for name in PH_HIDDEN:
+        assert name not in headers
+        assert f"<code>{name}</code>" not in page
+    assert "<code>organisation</code>" in page
+
+
+def test_the_supportt_bulk_upload_template_has_no_public_health_columns():
+    from register import bulk_import
+
+    headers = [column.name for column in bulk_import.columns_for(SUPPORTT)]
+
+    assert headers[:6] == ["email", "first_name", "last_name", "grade", "school", "trust"]
+    for name in PH_SHOWN:
+        assert name not in headers
+
+
+def test_a_public_health_bulk_upload_without_school_or_trust_imports(public_health, scheme_admin):
+    from register import bulk_import
+    from register.models import MentorProfile, Nation
+    from tests.factories import VirtualPlatformFactory
+    from tests.test_bulk_import import csv_bytes, stage
+
+    VirtualPlatformFactory(name="Microsoft Teams")
+    token, plan = stage(csv_bytes([ph_row(1), ph_row(2, nation="wales")]))
+
+    assert plan.is_valid, plan.errors
+    result = bulk_import.import_staged(token=token, by=scheme_admin)
+
+    assert result.created == 2
+    imported = MentorProfile.objects.get(email="ph2@example.org")
+    assert (imported.organisation, imported.nation) == ("Public Health Scotland", Nation.WALES)
+    assert imported.expertise == "Health improvement."
+    assert imported.school is None
+
+
+def test_a_public_health_bulk_upload_needs_organisation_and_nation(public_health):
+    from tests.test_bulk_import import csv_bytes, stage
+
+    row = ph_row()
+    del row["organisation"]
+    _, plan = stage(csv_bytes([row]))
+
+    assert not plan.is_valid
+    assert [(e.column, e.message) for e in plan.errors] == [
+        ("organisation", "This column is missing.")
+    ]
+
+
+def test_a_hidden_column_in_a_public_health_upload_is_left_out_with_a_warning(public_health):
+    from tests.factories import VirtualPlatformFactory
+    from tests.test_bulk_import import csv_bytes, stage
+
+    VirtualPlatformFactory(name="Microsoft Teams")
+    _, plan = stage(csv_bytes([ph_row(school="School of Surgery")]))
+
+    assert plan.is_valid, plan.errors
+    assert "school" not in plan.columns
+    assert any("school" in warning for warning in plan.warnings)
