@@ -19,6 +19,7 @@ from requests_app.models import (
     OPEN_PARTNERSHIP_STATES,
     ExtensionRequest,
     Feedback,
+    MatchApplication,
     Meeting,
     MeetingState,
     MentoringRequest,
@@ -100,6 +101,15 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "open":
             return queryset.pending().filter(response_deadline__gte=now)
         return queryset
+
+
+@admin.register(MatchApplication)
+class MatchApplicationAdmin(ReadOnlyAdmin):
+    """The matching queue: applications waiting for a proposed match, oldest first."""
+
+    list_display = ["pk", "mentee", "state", "created_at"]
+    list_filter = ["state"]
+    ordering = ["created_at", "pk"]
 
 
 @admin.register(MentoringRequest)

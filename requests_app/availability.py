@@ -1,7 +1,8 @@
 """How full a mentor is, and whether they take a new request.
 
 One rule for a mentor's places taken (places_taken_expression): their open
-partnerships, and the places kept for someone on their waiting list. The search
+partnerships, the places kept for someone on their waiting list, and the places
+held by matches the scheme team proposed that wait for answers. The search
 reads it as a column of each mentor on a page; places_taken() reads it for one
 mentor. Whether they take a request is then a plain function of a few values
 (availability_of), so a page of mentors and a single profile decide it alike.
@@ -14,7 +15,13 @@ from django.db.models import Count, Expression, IntegerField, OuterRef, Q, Subqu
 from django.db.models.functions import Coalesce
 
 from register.models import MentorProfile, MentorStatus
-from requests_app.models import Partnership, RequestState, WaitingListEntry, WaitingOutcome
+from requests_app.models import (
+    MentoringRequest,
+    Partnership,
+    RequestState,
+    WaitingListEntry,
+    WaitingOutcome,
+)
 
 
 @dataclass(frozen=True)
@@ -53,10 +60,10 @@ def _counted(rows) -> Coalesce:
 def places_taken_expression(*, for_mentee=None) -> Expression:
     """A mentor's places taken, as a column of MentorProfile rows.
 
-    Open partnerships, and places kept for someone on the waiting list (other
-    than `for_mentee`, whose own place is theirs): a place is kept by an offer
-    not yet used or lapsed, and by a request sent with an offer while it waits
-    for an answer.
+    Open partnerships, places kept for someone on the waiting list (other than
+    `for_mentee`, whose own place is theirs): a place is kept by an offer not yet
+    used or lapsed, and by a request sent with an offer while it waits for an
+    answer; and matches proposed by the scheme team while they wait for answers.
     """
     kept = WaitingListEntry.objects.filter(mentor=OuterRef("pk")).filter(
         Q(left_at__isnull=True, offered_at__isnull=False)
@@ -65,7 +72,8 @@ def places_taken_expression(*, for_mentee=None) -> Expression:
     if for_mentee is not None:
         kept = kept.exclude(mentee=for_mentee)
     open_partnerships = Partnership.objects.open().filter(mentor=OuterRef("pk"))
-    return _counted(open_partnerships) + _counted(kept)
+    proposed = MentoringRequest.objects.proposals().pending().filter(mentor=OuterRef("pk"))
+    return _counted(open_partnerships) + _counted(kept) + _counted(proposed)
 
 
 def places_taken(mentor: MentorProfile, *, for_mentee=None) -> int:
@@ -81,6 +89,15 @@ def places_taken(mentor: MentorProfile, *, for_mentee=None) -> int:
 def mentor_load(mentor: MentorProfile) -> int:
     """How many mentees the mentor has at the moment (their open partnerships)."""
     return Partnership.objects.open().filter(mentor=mentor).count()
+
+
+def places_promised(mentor: MentorProfile) -> int:
+    """Open partnerships and matches proposed to the mentor awaiting answers: what an
+    answer to a mentee's own request must leave room for."""
+    return (
+        mentor_load(mentor)
+        + MentoringRequest.objects.proposals().pending().filter(mentor=mentor).count()
+    )
 
 
 def mentor_availability(mentor: MentorProfile, *, for_mentee=None) -> Availability:

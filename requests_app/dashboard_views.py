@@ -4,14 +4,16 @@ It lives with the requests because it shows them (places kept on waiting lists,
 partnerships); the accounts app only says who is who.
 """
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accounts.rules import admin_needs_two_factor, is_mentee, is_mentor, is_scheme_team
 from register.access import framework_redirect
-from requests_app.models import WaitingListEntry
+from requests_app.models import MatchApplication, MentoringRequest, WaitingListEntry
 from requests_app.partnership_summary import dashboard_context
+from scheme.models import SchemeSettings
 
 
 @require_safe
@@ -30,13 +32,40 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "places_kept": list(
                 WaitingListEntry.objects.offered().filter(mentee=user).select_related("mentor")
             )
-            if mentee
+            if mentee and SchemeSettings.cached().mentees_choose
             else [],
             "is_mentor": is_mentor(user),
             # The way into admin, which asks for two-factor authentication first if needed.
             "is_scheme_admin": is_scheme_team(user),
             "needs_two_factor": admin_needs_two_factor(user),
             "mentor_profile": getattr(user, "mentor_profile", None),
+            **_matching_context(user, mentee),
             **dashboard_context(user, request),
         },
     )
+
+
+def _matching_context(user, mentee: bool) -> dict:
+    """Where matching by the scheme team stands for this person: their application,
+    and the proposed matches waiting for their answer. Nothing is read where mentees
+    only choose their mentor."""
+    scheme = SchemeSettings.cached()
+    if not scheme.scheme_proposes:
+        return {"scheme_proposes": False, "application": None, "proposals": []}
+    proposals = list(
+        MentoringRequest.objects.proposals()
+        .pending()
+        .filter(Q(mentee=user) | Q(mentor__user=user))
+        .select_related("mentee", "mentor")
+        .order_by("response_deadline")
+    )
+    for proposal in proposals:
+        proposal.role = "mentee" if proposal.mentee_id == user.pk else "mentor"
+        proposal.answered = getattr(proposal, f"{proposal.role}_agreed_at") is not None
+    return {
+        "scheme_proposes": True,
+        "application": MatchApplication.objects.open().filter(mentee=user).first()
+        if mentee
+        else None,
+        "proposals": proposals,
+    }

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from mentoring.formatting import long_date
-from requests_app.models import DeclineReason, EndReason, MeetingMode
+from requests_app.models import DeclineReason, EndReason, MeetingMode, ProposalDeclineReason
 
 
 def _exists_in_uk_time(naive: datetime.datetime) -> bool:
@@ -266,3 +266,81 @@ class NoteForm(forms.Form):
         max_length=5000,
         error_messages={"required": "Write something to save a note"},
     )
+
+
+# --- Matching by the scheme team ------------------------------------------------------
+
+
+class ApplicationForm(forms.Form):
+    """What a mentee asks for when they apply to be matched (workflow.Wishes)."""
+
+    aims = forms.CharField(
+        label="What would you like from mentoring?",
+        help_text="For example, where you would like to be in six months' time.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+        error_messages={"required": "Say what you would like from mentoring"},
+    )
+    help_areas = forms.CharField(
+        label="Which areas would you like help with?",
+        help_text="For example: a career decision, leadership, confidence, a new role.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+    )
+    preferred_mode = forms.ChoiceField(
+        label="How would you like to meet?",
+        choices=[("", "No preference"), *MeetingMode.choices],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    availability = forms.CharField(
+        label="When are you usually free?",
+        help_text="For example: Tuesday afternoons, or evenings after 6pm.",
+        max_length=300,
+        required=False,
+    )
+    mentor_wishes = forms.CharField(
+        label="What kind of mentor would suit you?",
+        help_text="For example, someone with experience of a particular field or route.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+    )
+    avoid_own_workplace = forms.BooleanField(
+        label="Do not suggest someone from my own organisation",
+        required=False,
+        initial=True,
+    )
+    avoid = forms.CharField(
+        label="Is there anything else we should avoid?",
+        help_text="For example, someone you work with closely. Only the scheme team reads this.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        required=False,
+    )
+
+
+class ProposalAnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        label="Would you like to go ahead?",
+        choices=[
+            ("go_ahead", "Yes, let's go ahead"),
+            ("not_now", "No, not this time"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether you would like to go ahead"},
+    )
+    reason = forms.ChoiceField(
+        label="If not this time, what is the main reason?",
+        help_text="Only the scheme team sees this. The other person is not told.",
+        choices=ProposalDeclineReason.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("answer") == "not_now" and not cleaned.get("reason"):
+            self.add_error("reason", "Choose the reason that fits best")
+        return cleaned

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app import partnership_views, views
+from requests_app import application_views, partnership_views, views
 
 app_name = "requests"
 urlpatterns = [
@@ -19,6 +19,13 @@ urlpatterns = [
     path("mentor/requests/<int:pk>/accept/", views.accept, name="accept"),
     path("mentor/requests/<int:pk>/decline/", views.decline, name="decline"),
     path("r/<str:token>/", views.email_link, name="email_link"),
+]
+
+# Matching by the scheme team: applying, and answering a proposed match.
+urlpatterns += [
+    path("apply/", application_views.apply, name="apply"),
+    path("apply/withdraw/", application_views.withdraw_application, name="application_withdraw"),
+    path("proposals/<int:pk>/", application_views.proposal, name="proposal"),
 ]
 
 # Partnerships: both sides' pages, meetings, feedback and the mentor's notes.

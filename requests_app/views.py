@@ -113,6 +113,8 @@ def mentee_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
 def mentee_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_mentee(request)
     mentoring_request = get_request_for_mentee(request.user, pk)
+    if mentoring_request.application_id is not None:
+        return redirect("requests:proposal", mentoring_request.pk)
     return render(
         request,
         "requests/mentee_detail.jinja",
@@ -220,7 +222,10 @@ def _decision_page(request: HttpRequest, mentoring_request, **forms) -> HttpResp
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     if gate := _mentor_gate(request):
         return gate
-    return _decision_page(request, get_request_for_mentor(request.user, pk))
+    mentoring_request = get_request_for_mentor(request.user, pk)
+    if mentoring_request.application_id is not None:
+        return redirect("requests:proposal", mentoring_request.pk)
+    return _decision_page(request, mentoring_request)
 
 
 def _answer(request: HttpRequest, pk: int, form_class, form_name: str, act, success: str):

@@ -40,17 +40,19 @@ from mentoring.queueing import enqueue
 from mentoring.sql import insert_from_select
 from register.models import MentorProfile, MentorStatus
 from requests_app import notes, working_days
-from requests_app.availability import mentor_availability, mentor_load
+from requests_app.availability import mentor_availability, places_promised
 from requests_app.ics import meeting_ics
 from requests_app.models import (
     OPEN_PARTNERSHIP_STATES,
     AgreementRecord,
+    ApplicationState,
     DeclineReason,
     EndReason,
     ExtensionRequest,
     ExtensionState,
     Feedback,
     FeedbackStage,
+    MatchApplication,
     Meeting,
     MeetingMode,
     MeetingState,
@@ -59,6 +61,7 @@ from requests_app.models import (
     NotesKey,
     Partnership,
     PartnershipState,
+    ProposalDeclineReason,
     RequestState,
     Transition,
     WaitingListEntry,
@@ -213,13 +216,13 @@ def accept_request(
 ) -> Partnership:
     """The mentor says yes: a partnership starts, waiting for both to confirm the agreement."""
     now = now or timezone.now()
-    scheme = SchemeSettings.load()
     with transaction.atomic():
         mentor = MentorProfile.objects.select_for_update().filter(user=mentor_user).first()
         if mentor is None:
             raise WorkflowError("Only the mentor who was asked can answer this request.")
-        load = mentor_load(mentor)
-        if load >= mentor.capacity:
+        # Places held by matches the scheme team proposed count too: a proposal and a
+        # mentee's own request cannot both take the last place.
+        if places_promised(mentor) >= mentor.capacity:
             raise WorkflowError(
                 "You are at capacity. Raise your capacity or end a partnership first."
             )
@@ -229,35 +232,45 @@ def accept_request(
             by=mentor_user,
             now=now,
             extra={"response_message": message.strip()},
-            allowed=Q(mentor=mentor),
+            allowed=Q(mentor=mentor, application__isnull=True),
         )
-        partnership = Partnership.objects.create(
-            request=request,
-            mentee=request.mentee,
-            mentor=mentor,
-            started_at=now,
-            sessions_allowed=scheme.sessions_per_partnership,
-            window_ends_on=(
-                timezone.localtime(now).date() + relativedelta(months=scheme.partnership_months)
-            ),
-        )
-        _record(
-            at=now,
-            actor=mentor_user,
-            partnership=partnership,
-            to_state=PartnershipState.AGREEMENT_PENDING,
-        )
-        # They have a mentor: off every waiting list, and places kept for them go on.
-        released = list(
-            WaitingListEntry.objects.offered()
-            .filter(mentee=request.mentee)
-            .values_list("mentor_id", flat=True)
-        )
-        WaitingListEntry.objects.active().filter(mentee=request.mentee).update(
-            left_at=now, outcome=WaitingOutcome.MATCHED
-        )
-        places_may_have_freed(released)
+        partnership = _start_partnership(request, mentor, by=mentor_user, now=now)
         _email_mentee(request, "request_accepted")
+    return partnership
+
+
+def _start_partnership(
+    request: MentoringRequest, mentor: MentorProfile, *, by, now: datetime.datetime
+) -> Partnership:
+    """An accepted request or proposal opens a partnership, waiting for both to confirm
+    the agreement; the mentee leaves every waiting list."""
+    scheme = SchemeSettings.load()
+    partnership = Partnership.objects.create(
+        request=request,
+        mentee=request.mentee,
+        mentor=mentor,
+        started_at=now,
+        sessions_allowed=scheme.sessions_per_partnership,
+        window_ends_on=(
+            timezone.localtime(now).date() + relativedelta(months=scheme.partnership_months)
+        ),
+    )
+    _record(
+        at=now,
+        actor=by,
+        partnership=partnership,
+        to_state=PartnershipState.AGREEMENT_PENDING,
+    )
+    # They have a mentor: off every waiting list, and places kept for them go on.
+    released = list(
+        WaitingListEntry.objects.offered()
+        .filter(mentee=request.mentee)
+        .values_list("mentor_id", flat=True)
+    )
+    WaitingListEntry.objects.active().filter(mentee=request.mentee).update(
+        left_at=now, outcome=WaitingOutcome.MATCHED
+    )
+    places_may_have_freed(released)
     return partnership
 
 
@@ -280,7 +293,7 @@ def reject_request(
             by=mentor_user,
             now=now,
             extra={"decline_reason": reason, "response_message": message.strip()},
-            allowed=Q(mentor__user=mentor_user),
+            allowed=Q(mentor__user=mentor_user, application__isnull=True),
             reason=DeclineReason(reason).label,
         )
         places_may_have_freed([request.mentor_id])
@@ -300,7 +313,7 @@ def withdraw_request(
             by=mentee,
             now=now,
             extra={},
-            allowed=Q(mentee=mentee),
+            allowed=Q(mentee=mentee, application__isnull=True),
         )
         places_may_have_freed([request.mentor_id])
         _email_mentor(request, "request_withdrawn")
@@ -324,6 +337,8 @@ def cancel_request(
             allowed=Q(),
             reason=reason,
         )
+        if request.application_id is not None:
+            _back_to_the_queue([request.application_id], now=now, reason="Proposal cancelled")
         places_may_have_freed([request.mentor_id])
         _email_mentee(request, "request_cancelled")
         _email_mentor(request, "request_cancelled")
@@ -366,22 +381,30 @@ def expire_overdue_requests(*, now: datetime.datetime | None = None) -> int:
             at=Value(now, output_field=DateTimeField()),
             reason=Value("No answer by the deadline"),
         )
-        _queue_expiry_emails(expired, now=now)
+        # Proposals that ran out of time: their applications wait again for a match.
+        applications = list(expired.proposals().values_list("application_id", flat=True))
+        if len(applications) < changed:
+            _queue_expiry_emails(expired.own_requests(), now=now)
+        if applications:
+            _queue_expiry_emails(expired.proposals(), now=now, kind="proposal")
+            _back_to_the_queue(
+                applications, now=now, reason="The proposal was not answered in time"
+            )
         places_may_have_freed(expired.order_by().values_list("mentor_id", flat=True).distinct())
     return changed
 
 
-def _queue_expiry_emails(expired, *, now: datetime.datetime) -> None:
+def _queue_expiry_emails(expired, *, now: datetime.datetime, kind: str = "request") -> None:
     """The mentee, the mentor and the scheme inbox are each told, one row per email."""
     related = ("mentor__user", "mentee")
     for template, recipient, link in (
-        ("request_expired_mentee", F("mentee__email"), _absolute("requests:mine")),
+        (f"{kind}_expired_mentee", F("mentee__email"), _absolute("requests:mine")),
         (
-            "request_expired_mentor",
+            f"{kind}_expired_mentor",
             Coalesce("mentor__user__email", "mentor__email"),
             _absolute("dashboard"),
         ),
-        ("request_expired_team", Value(SchemeSettings.load().inbox_email), ""),
+        (f"{kind}_expired_team", Value(SchemeSettings.load().inbox_email), ""),
     ):
         queue_for_rows(
             expired,
@@ -425,10 +448,449 @@ def remind_mentors(*, now: datetime.datetime | None = None) -> int:
 
 
 def _email_reminder(request_ids: list[int]) -> None:
+    """The mentor is reminded of a request; each side that has not answered a proposal
+    is reminded of it."""
     requests = MentoringRequest.objects.pending().filter(pk__in=request_ids)
     with outbox.batch():
-        for request in requests.select_related("mentor__user", "mentee"):
-            _email_mentor(request, "request_reminder")
+        for request in requests.select_related("mentor__user", "mentee", "application"):
+            if request.application_id is None:
+                _email_mentor(request, "request_reminder")
+                continue
+            for role in ("mentee", "mentor"):
+                if getattr(request, f"{role}_agreed_at") is None:
+                    _email_proposal_side(request, role, "proposal_reminder")
+
+
+# === Matching by the scheme team ===================================================
+#
+# Where the scheme proposes matches (SchemeSettings.scheme_proposes), a mentee
+# applies (a MatchApplication: their aims and wishes), and the scheme team proposes
+# a mentor. A proposal is a MentoringRequest with its application set: like a
+# request it has a working-day deadline, a reminder and the set-based expiry, and
+# while it waits it holds the mentor's place (availability.places_taken_expression).
+# It needs two answers: when both say "let's go ahead" a partnership starts; when
+# either says "not this time", or time runs out, the application goes back to the
+# queue and that mentor is not proposed to the mentee again. Neither side is told
+# who said no or why: the reason is for the scheme team.
+
+
+@dataclass(frozen=True)
+class Wishes:
+    """What a mentee asks for when they apply to be matched."""
+
+    aims: str
+    help_areas: str = ""
+    preferred_mode: str = ""
+    availability: str = ""
+    mentor_wishes: str = ""
+    avoid_own_workplace: bool = True
+    avoid: str = ""
+
+    @classmethod
+    def of(cls, application: MatchApplication) -> "Wishes":
+        return cls(**{name: getattr(application, name) for name in cls.__dataclass_fields__})
+
+    def cleaned(self) -> "Wishes":
+        if not self.aims.strip():
+            raise WorkflowError("Say what you would like from mentoring.")
+        if self.preferred_mode and self.preferred_mode not in MeetingMode.values:
+            raise WorkflowError("Choose how you would like to meet, or no preference.")
+        return Wishes(
+            aims=self.aims.strip()[:2000],
+            help_areas=self.help_areas.strip()[:1000],
+            preferred_mode=self.preferred_mode,
+            availability=self.availability.strip()[:300],
+            mentor_wishes=self.mentor_wishes.strip()[:1000],
+            avoid_own_workplace=bool(self.avoid_own_workplace),
+            avoid=self.avoid.strip()[:1000],
+        )
+
+
+_ALREADY_APPLIED = "You have applied already. You can change or withdraw your application."
+_NOT_PROPOSING = (
+    "The scheme team is not matching mentees at the moment: "
+    "you can choose a mentor from the register."
+)
+
+
+def apply_to_be_matched(
+    *, mentee, wishes: Wishes, now: datetime.datetime | None = None
+) -> MatchApplication:
+    """A mentee asks the scheme team to find them a mentor."""
+    now = now or timezone.now()
+    wishes = wishes.cleaned()
+    if not SchemeSettings.load().scheme_proposes:
+        raise WorkflowError(_NOT_PROPOSING)
+    _check_mentee(mentee, before="applying")
+    with transaction.atomic():
+        if Partnership.objects.open().filter(mentee=mentee).exists():
+            raise WorkflowError("You already have a mentor.")
+        if MentoringRequest.objects.pending().own_requests().filter(mentee=mentee).exists():
+            raise WorkflowError(
+                "You have a request waiting for a mentor's answer. "
+                "Withdraw it if you would rather the scheme team found you a mentor."
+            )
+        try:
+            with transaction.atomic():
+                application = MatchApplication.objects.create(
+                    mentee=mentee, created_at=now, updated_at=now, **vars(wishes)
+                )
+        except IntegrityError:
+            # one_open_application_per_mentee: the same form sent twice at once.
+            raise WorkflowError(_ALREADY_APPLIED) from None
+        _record(at=now, actor=mentee, application=application, to_state=ApplicationState.WAITING)
+        queue_templated_email(
+            to=[SchemeSettings.load().inbox_email],
+            template="application_received_team",
+            context={"application": application, "link": _admin_link(application)},
+        )
+    return application
+
+
+def _open_application(application_id: int, mentee) -> MatchApplication:
+    application = (
+        MatchApplication.objects.select_for_update()
+        .filter(pk=application_id, mentee=mentee)
+        .first()
+    )
+    if application is None:
+        raise WorkflowError("This application does not exist.")
+    if application.state == ApplicationState.MATCHED:
+        raise WorkflowError("You have been matched, so your application is closed.")
+    if application.state == ApplicationState.WITHDRAWN:
+        raise WorkflowError("You withdrew this application.")
+    return application
+
+
+def change_application(
+    *, application_id: int, mentee, wishes: Wishes, now: datetime.datetime | None = None
+) -> MatchApplication:
+    """The mentee changes what they asked for, until they are matched."""
+    now = now or timezone.now()
+    wishes = wishes.cleaned()
+    with transaction.atomic():
+        application = _open_application(application_id, mentee)
+        if Wishes.of(application) == wishes:
+            return application
+        for name, value in vars(wishes).items():
+            setattr(application, name, value)
+        application.updated_at = now
+        application.save(update_fields=[*vars(wishes), "updated_at"])
+        _record(
+            at=now,
+            actor=mentee,
+            application=application,
+            from_state=application.state,
+            to_state=application.state,
+            reason="The mentee changed their application",
+        )
+    return application
+
+
+def withdraw_application(
+    *, application_id: int, mentee, now: datetime.datetime | None = None
+) -> MatchApplication:
+    """The mentee no longer wants to be matched; a proposal waiting for answers closes."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        application = _open_application(application_id, mentee)
+        from_state = application.state
+        application.state = ApplicationState.WITHDRAWN
+        application.closed_at = now
+        application.updated_at = now
+        application.save(update_fields=["state", "closed_at", "updated_at"])
+        _record(
+            at=now,
+            actor=mentee,
+            application=application,
+            from_state=from_state,
+            to_state=ApplicationState.WITHDRAWN,
+        )
+        proposal = application.proposals.pending().first()
+        if proposal is not None:
+            proposal = _answer(
+                request_id=proposal.pk,
+                to_state=RequestState.WITHDRAWN,
+                by=mentee,
+                now=now,
+                extra={},
+                allowed=Q(mentee=mentee),
+                reason="The mentee withdrew their application",
+            )
+            places_may_have_freed([proposal.mentor_id])
+            _email_proposal_side(proposal, "mentor", "proposal_closed")
+    return application
+
+
+def propose_match(
+    *, application_id: int, mentor_id: int, admin_user, now: datetime.datetime | None = None
+) -> MentoringRequest:
+    """The scheme team proposes a mentor to a mentee who applied.
+
+    The mentor row is locked as when a mentee sends a request, and the proposal
+    holds one of their places while it waits: two proposals, or a proposal and a
+    mentee's own request, cannot overfill a mentor.
+    """
+    now = now or timezone.now()
+    scheme = SchemeSettings.load()
+    if not scheme.scheme_proposes:
+        raise WorkflowError(
+            "The scheme is set so that mentees choose their mentor: "
+            "change the matching mode in the scheme settings to propose matches."
+        )
+    with transaction.atomic():
+        application = (
+            MatchApplication.objects.select_for_update()
+            .select_related("mentee")
+            .filter(pk=application_id)
+            .first()
+        )
+        if application is None:
+            raise WorkflowError("This application does not exist.")
+        if application.state != ApplicationState.WAITING:
+            raise WorkflowError(
+                f"This application is not waiting for a match "
+                f"({ApplicationState(application.state).label.lower()})."
+            )
+        mentee = application.mentee
+        mentor = _lock_mentor(
+            mentor_id, mentee, yourself="Someone cannot be matched with themselves."
+        )
+        if (
+            MentoringRequest.objects.proposals()
+            .filter(application__mentee=mentee, mentor=mentor)
+            .exists()
+        ):
+            raise WorkflowError(
+                f"{mentor.full_name} was proposed to this mentee before. Choose another mentor."
+            )
+        availability = mentor_availability(mentor)
+        if not availability.taking_requests:
+            raise WorkflowError(availability.reason)
+        if Partnership.objects.open().filter(mentee=mentee).exists():
+            raise WorkflowError("This mentee already has a mentor.")
+        if MentoringRequest.objects.pending().filter(mentee=mentee).exists():
+            raise WorkflowError(
+                "This mentee has a request waiting for a mentor's answer. "
+                "Wait for it, or cancel it first."
+            )
+        try:
+            with transaction.atomic():
+                proposal = MentoringRequest.objects.create(
+                    mentee=mentee,
+                    mentor=mentor,
+                    application=application,
+                    proposed_by=admin_user,
+                    preferred_mode=application.preferred_mode,
+                    created_at=now,
+                    response_deadline=working_days.response_deadline(
+                        now, scheme.response_working_days
+                    ),
+                )
+        except IntegrityError:
+            # The mentee sent a request of their own at the same moment.
+            raise WorkflowError(
+                "This mentee has just sent a request of their own. Wait for the mentor's answer."
+            ) from None
+        MatchApplication.objects.filter(pk=application.pk).update(state=ApplicationState.PROPOSED)
+        _record(
+            at=now,
+            actor=admin_user,
+            application=application,
+            from_state=ApplicationState.WAITING,
+            to_state=ApplicationState.PROPOSED,
+            reason=f"Proposed {mentor.full_name}",
+        )
+        _record(
+            at=now,
+            actor=admin_user,
+            request=proposal,
+            to_state=RequestState.PENDING,
+            reason="Proposed by the scheme team",
+        )
+        proposal = _for_proposal_email(proposal.pk)
+        _email_proposal_side(proposal, "mentee", "proposal_made")
+        _email_proposal_side(proposal, "mentor", "proposal_made")
+    return proposal
+
+
+def proposal_role(proposal: MentoringRequest, user) -> str:
+    """Which side of a proposal the user is on: "mentee" or "mentor"."""
+    if proposal.mentee_id == user.pk:
+        return "mentee"
+    if proposal.mentor.user_id is not None and proposal.mentor.user_id == user.pk:
+        return "mentor"
+    raise WorkflowError("This proposal does not exist.")
+
+
+def answer_proposal(
+    *,
+    request_id: int,
+    user,
+    go_ahead: bool,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> MentoringRequest:
+    """One side of a proposal says "let's go ahead" or "not this time".
+
+    The second "go ahead" starts the partnership; one "not this time" closes the
+    proposal and puts the application back in the queue without that mentor.
+    """
+    now = now or timezone.now()
+    if not go_ahead and reason not in ProposalDeclineReason.values:
+        raise WorkflowError("Choose the reason that fits best: only the scheme team sees it.")
+    mentor_id = (
+        MentoringRequest.objects.proposals()
+        .filter(pk=request_id)
+        .filter(Q(mentee=user) | Q(mentor__user=user))
+        .values_list("mentor_id", flat=True)
+        .first()
+    )
+    if mentor_id is None:
+        raise WorkflowError("This proposal does not exist.")
+    with transaction.atomic():
+        # The mentor first, as everything that counts their places locks it first.
+        mentor = MentorProfile.objects.select_for_update().get(pk=mentor_id)
+        proposal = (
+            MentoringRequest.objects.select_for_update(of=("self",))
+            .select_related("mentor", "mentee")
+            .get(pk=request_id)
+        )
+        role = proposal_role(proposal, user)
+        other = OTHER_SIDE[role]
+        if proposal.state != RequestState.PENDING:
+            if proposal.state == RequestState.EXPIRED:
+                raise WorkflowError(
+                    "This proposal passed its deadline before your answer arrived. "
+                    "The scheme team will be in touch."
+                )
+            raise WorkflowError("This proposal has been answered already.")
+        if getattr(proposal, f"{role}_agreed_at") is not None:
+            raise WorkflowError(
+                "You have said you would like to go ahead. We are waiting for the other side."
+            )
+        if not go_ahead:
+            proposal = _answer(
+                request_id=proposal.pk,
+                to_state=RequestState.REJECTED,
+                by=user,
+                now=now,
+                extra={"decline_reason": reason},
+                allowed=Q(),
+                reason=f"The {role} said not this time: {ProposalDeclineReason(reason).label}",
+            )
+            _back_to_the_queue(
+                [proposal.application_id], now=now, reason="The proposal did not go ahead"
+            )
+            places_may_have_freed([mentor.pk])
+            proposal = _for_proposal_email(proposal.pk)
+            for side in ("mentee", "mentor"):
+                _email_proposal_side(proposal, side, "proposal_closed")
+            queue_templated_email(
+                to=[SchemeSettings.load().inbox_email],
+                template="proposal_declined_team",
+                context={
+                    "proposal": proposal,
+                    "role": role,
+                    "link": _admin_link(proposal.application),
+                },
+            )
+            return proposal
+        setattr(proposal, f"{role}_agreed_at", now)
+        proposal.save(update_fields=[f"{role}_agreed_at"])
+        if getattr(proposal, f"{other}_agreed_at") is None:
+            _record(
+                at=now,
+                actor=user,
+                request=proposal,
+                from_state=RequestState.PENDING,
+                to_state=RequestState.PENDING,
+                reason=f"The {role} would like to go ahead",
+            )
+            return proposal
+        proposal = _answer(
+            request_id=proposal.pk,
+            to_state=RequestState.ACCEPTED,
+            by=user,
+            now=now,
+            extra={},
+            allowed=Q(),
+            reason=f"Both would like to go ahead, the {role} last",
+        )
+        MatchApplication.objects.filter(pk=proposal.application_id).update(
+            state=ApplicationState.MATCHED, closed_at=now, updated_at=now
+        )
+        _record(
+            at=now,
+            actor=user,
+            application_id=proposal.application_id,
+            from_state=ApplicationState.PROPOSED,
+            to_state=ApplicationState.MATCHED,
+        )
+        partnership = _start_partnership(proposal, mentor, by=user, now=now)
+        partnership = _for_email(partnership.pk)
+        for side in ("mentee", "mentor"):
+            _email_side(partnership, side, "proposal_accepted")
+    return proposal
+
+
+def _back_to_the_queue(application_ids, *, now: datetime.datetime, reason: str) -> None:
+    """Applications whose proposal closed without a match wait again, in their old
+    place in the queue (oldest first), with a history row each."""
+    ids = list(
+        MatchApplication.objects.filter(
+            pk__in=application_ids, state=ApplicationState.PROPOSED
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return
+    MatchApplication.objects.filter(pk__in=ids).update(state=ApplicationState.WAITING)
+    Transition.objects.bulk_create(
+        Transition(
+            application_id=pk,
+            from_state=ApplicationState.PROPOSED,
+            to_state=ApplicationState.WAITING,
+            at=now,
+            reason=reason,
+        )
+        for pk in ids
+    )
+
+
+def _admin_link(application: MatchApplication) -> str:
+    return _absolute("admin:requests_app_matchapplication_change", application.pk)
+
+
+def _for_proposal_email(request_id: int) -> MentoringRequest:
+    return MentoringRequest.objects.select_related("mentee", "mentor__user", "application").get(
+        pk=request_id
+    )
+
+
+def _email_proposal_side(proposal: MentoringRequest, role: str, template: str) -> None:
+    """A proposal's email to one side: what the other side shared, and the answer page."""
+    mentor = proposal.mentor
+    if role == "mentee":
+        to = proposal.mentee.email
+        name = proposal.mentee.first_name or "there"
+        other_name = mentor.full_name
+    else:
+        to = mentor.user.email if mentor.user is not None else mentor.email
+        name = mentor.first_name or "there"
+        other_name = proposal.mentee.get_full_name() or "a mentee"
+    queue_templated_email(
+        to=[to],
+        template=f"{template}_{role}",
+        context={
+            "proposal": proposal,
+            "application": proposal.application,
+            "mentor": mentor,
+            "name": name,
+            "other_name": other_name,
+            "deadline": proposal.response_deadline,
+            "link": _absolute("requests:proposal", proposal.pk),
+        },
+    )
 
 
 # --- Waiting lists --------------------------------------------------------------

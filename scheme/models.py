@@ -7,8 +7,9 @@ Every app reads them, so they sit below all of them (above mentoring only).
 from typing import Self
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 
 
@@ -38,6 +39,10 @@ class Nation(models.TextChoices):
     SCOTLAND = "scotland", "Scotland"
     WALES = "wales", "Wales"
     NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
+
+SETTINGS_CACHE_KEY = "scheme-settings"
+SETTINGS_CACHE_SECONDS = 60
 
 
 def default_inbox_email() -> str:
@@ -167,6 +172,11 @@ class SchemeSettings(models.Model):
     def __str__(self) -> str:
         return "Scheme settings"
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        transaction.on_commit(lambda: cache.delete(SETTINGS_CACHE_KEY))
+        cache.delete(SETTINGS_CACHE_KEY)
+
     @property
     def mentees_choose(self) -> bool:
         """Mentees may request a mentor from the register themselves."""
@@ -186,6 +196,12 @@ class SchemeSettings(models.Model):
     def load(cls) -> "SchemeSettings":
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
+
+    @classmethod
+    def cached(cls) -> "SchemeSettings":
+        """The settings for a page that only reads them, from the cache: kept a minute,
+        and dropped whenever the row is saved, so a change shows on the next page."""
+        return cache.get_or_set(SETTINGS_CACHE_KEY, cls.read, SETTINGS_CACHE_SECONDS)
 
     @classmethod
     def read(cls) -> "SchemeSettings":
