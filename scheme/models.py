@@ -4,7 +4,7 @@ the reference lists both mentees and mentors name (grades, schools, trusts).
 Every app reads them, so they sit below all of them (above mentoring only).
 """
 
-from typing import Self
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.cache import cache
@@ -172,7 +172,7 @@ class SchemeSettings(models.Model):
     def __str__(self) -> str:
         return "Scheme settings"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         transaction.on_commit(lambda: cache.delete(SETTINGS_CACHE_KEY))
         cache.delete(SETTINGS_CACHE_KEY)
@@ -201,7 +201,8 @@ class SchemeSettings(models.Model):
     def cached(cls) -> "SchemeSettings":
         """The settings for a page that only reads them, from the cache: kept a minute,
         and dropped whenever the row is saved, so a change shows on the next page."""
-        return cache.get_or_set(SETTINGS_CACHE_KEY, cls.read, SETTINGS_CACHE_SECONDS)
+        found = cache.get_or_set(SETTINGS_CACHE_KEY, cls.read, SETTINGS_CACHE_SECONDS)
+        return found if isinstance(found, cls) else cls.read()
 
     @classmethod
     def read(cls) -> "SchemeSettings":
