@@ -6,13 +6,18 @@ the profile page, its preview and the capacity page are requests_app/mentor_urls
 
 from django.urls import path
 
-from register import mentor_views
+from register import guidance_views, mentor_views
 
 urlpatterns = [
     path("my-bio/edit/", mentor_views.my_bio_edit, name="my_bio_edit"),
     path("my-bio/pause/", mentor_views.my_bio_pause, name="my_bio_pause"),
     path("my-bio/resume/", mentor_views.my_bio_resume, name="my_bio_resume"),
     path("my-bio/ethical-framework/", mentor_views.framework_confirm, name="framework_confirm"),
+    path(
+        "my-bio/how-a-peer-mentor-works/",
+        guidance_views.peer_mentor_role,
+        name="peer_mentor_role",
+    ),
     path("become-a-mentor/submit/", mentor_views.submit_bio, name="submit_bio"),
     path("become-a-mentor/submitted/", mentor_views.submit_bio_done, name="submit_bio_done"),
 ]

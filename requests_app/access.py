@@ -53,6 +53,15 @@ def get_meeting_for_user(user, pk: int) -> Meeting:
     )
 
 
+def get_meeting_for_mentee(user, pk: int) -> Meeting:
+    """A meeting of the user's own mentoring as the mentee (who writes its agenda)."""
+    return get_object_or_404(
+        Meeting.objects.select_related("partnership__mentee", "partnership__mentor__user"),
+        pk=pk,
+        partnership__mentee=user,
+    )
+
+
 def get_note_for_mentor(user, pk: int) -> MentorNote:
     """A private note: its mentor only; the mentee is not a party to the notes."""
     return get_object_or_404(

@@ -150,6 +150,22 @@ class PlanMeetingForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how you will meet"},
     )
+    agenda = forms.CharField(
+        label="What would you like to focus on? (optional)",
+        help_text=(
+            "Your mentor sees this on your partnership page. You can change it before "
+            "the meeting. The scheme team never sees it."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+    )
+
+    def __init__(self, *args, with_agenda: bool = False, **kwargs):
+        """Only the mentee writes the agenda: the mentor's form has no such field."""
+        super().__init__(*args, **kwargs)
+        if not with_agenda:
+            del self.fields["agenda"]
 
     def clean(self):
         super().clean()
@@ -174,6 +190,28 @@ class PlanMeetingForm(forms.Form):
         turns up an hour late). A time in the hour the clocks skip is refused by clean().
         """
         return self._naive().replace(tzinfo=timezone.get_current_timezone(), fold=0)
+
+
+class AgendaForm(forms.Form):
+    agenda = forms.CharField(
+        label="What would you like to focus on?",
+        help_text=(
+            "Your mentor sees this on your partnership page. Leave it empty to remove it. "
+            "The scheme team never sees it."
+        ),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class ConfidentialityForm(forms.Form):
+    discussed = forms.BooleanField(
+        label="We talked about confidentiality, as our agreement describes",
+        error_messages={
+            "required": "Tick the box to say you talked about confidentiality",
+        },
+    )
 
 
 class CancelMeetingForm(forms.Form):

@@ -4,11 +4,13 @@ the dashboard show, and what each side needs to do next.
 
 import datetime
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from mentoring.formatting import long_date
 from mentoring.pagination import paginate, pagination_links
@@ -21,6 +23,7 @@ from requests_app.models import (
     Partnership,
     PartnershipState,
 )
+from scheme.models import SchemeSettings
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Summary:
     meetings: list[Meeting]
     feedback_due: list[Feedback]
     now: datetime.datetime
+    scheme: SchemeSettings
     todo: list[dict] = field(default_factory=list)
     # Sessions held, when counted by the database rather than from `meetings`.
     held_count: int | None = None
@@ -86,16 +90,46 @@ class Summary:
         return getattr(self.partnership, f"{self.role}_confirmed_at")
 
     @property
+    def mentee_plans(self) -> bool:
+        """The mentor of a scheme where only the mentee plans meetings."""
+        return not workflow.may_plan(self.role, self.scheme)
+
+    @property
+    def first_meeting_checklist(self) -> bool:
+        """Show the first meeting's checklist: until both have ticked confidentiality."""
+        p = self.partnership
+        return (
+            self.scheme.first_meeting_checklist
+            and self.is_open
+            and not (p.mentee_confidentiality_at and p.mentor_confidentiality_at)
+        )
+
+    @property
+    def my_confidentiality(self) -> datetime.datetime | None:
+        return getattr(self.partnership, f"{self.role}_confidentiality_at")
+
+    @property
+    def other_confidentiality(self) -> datetime.datetime | None:
+        return getattr(self.partnership, f"{workflow.OTHER_SIDE[self.role]}_confidentiality_at")
+
+    @property
+    def confidentiality_pending(self) -> bool:
+        """The next meeting waits for both to tick that they discussed confidentiality."""
+        return workflow.confidentiality_pending(self.partnership, self.used, self.scheme)
+
+    @property
     def can_plan(self) -> bool:
         return (
             self.partnership.state == PartnershipState.ACTIVE
             and self.left > 0
             and timezone.localdate(self.now) <= self.partnership.window_ends_on
+            and not self.mentee_plans
+            and not self.confidentiality_pending
         )
 
     @property
     def can_ask_for_extension(self) -> bool:
-        return workflow.can_ask_for_extension(self.partnership, self.used)
+        return workflow.can_ask_for_extension(self.partnership, self.used, scheme=self.scheme)
 
 
 def when(meeting: Meeting) -> str:
@@ -121,6 +155,7 @@ def summarise(
     meetings: list[Meeting],
     feedback_due: list[Feedback],
     now: datetime.datetime,
+    scheme: SchemeSettings,
     held: int | None = None,
 ) -> Summary:
     role = workflow.party_role(partnership, user)
@@ -131,6 +166,7 @@ def summarise(
         meetings=meetings,
         feedback_due=feedback_due,
         now=now,
+        scheme=scheme,
         held_count=held,
     )
     page = _url("partnership", partnership.pk)
@@ -157,6 +193,13 @@ def summarise(
                     "href": f"{page}#meetings",
                 }
             )
+        if summary.confidentiality_pending and summary.my_confidentiality is None:
+            todo.append(
+                {
+                    "text": "Tick that you talked about confidentiality at your first meeting",
+                    "href": _url("partnership_first_meeting", partnership.pk),
+                }
+            )
         if summary.can_plan and summary.next_meeting is None:
             todo.append(
                 {"text": "Plan your next meeting", "href": _url("plan_meeting", partnership.pk)}
@@ -178,7 +221,10 @@ def feedback_due(user) -> list[Feedback]:
 
 
 def dashboard_context(
-    user, request: HttpRequest | None = None, now: datetime.datetime | None = None
+    user,
+    request: HttpRequest | None = None,
+    now: datetime.datetime | None = None,
+    scheme: SchemeSettings | None = None,
 ) -> dict:
     """What accounts/dashboard/_partnerships.jinja needs: current partnerships first,
     then the past ones a page at a time (?past=), newest first.
@@ -186,8 +232,12 @@ def dashboard_context(
     A past partnership whose feedback is still due stays on every page, with its to-do.
     Five queries whatever the history: feedback due, the partnerships shown in full and
     their meetings, and the past page's count and rows (each with its sessions held).
+    The scheme settings, unless given, are read only if an open partnership needs them
+    (what each side may plan or ask for).
     """
     now = now or timezone.now()
+    if scheme is None:
+        scheme = cast(SchemeSettings, SimpleLazyObject(SchemeSettings.cached))
     due = feedback_due(user)
     waiting_for_feedback = {f.partnership_id for f in due}
     mine = Partnership.objects.filter(Q(mentee=user) | Q(mentor__user=user)).select_related(
@@ -200,6 +250,7 @@ def dashboard_context(
             meetings=list(p.meetings.all()),
             feedback_due=[f for f in due if f.partnership_id == p.pk],
             now=now,
+            scheme=scheme,
         )
         for p in mine.filter(Q(state__in=OPEN_PARTNERSHIP_STATES) | Q(pk__in=waiting_for_feedback))
         .prefetch_related(Prefetch("meetings", queryset=Meeting.objects.order_by("starts_at")))
@@ -214,7 +265,7 @@ def dashboard_context(
         param="past",
     )
     past = [
-        summarise(p, user, meetings=[], feedback_due=[], now=now, held=p.held_count)
+        summarise(p, user, meetings=[], feedback_due=[], now=now, scheme=scheme, held=p.held_count)
         for p in past_page.object_list
     ]
     current = [s for s in in_full if s.is_open]

@@ -19,14 +19,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from requests_app import feedback_summary, ics, notes, workflow
 from requests_app.access import (
     get_feedback_for_respondent,
+    get_meeting_for_mentee,
     get_meeting_for_user,
     get_note_for_mentor,
     get_partnership_for_user,
 )
 from requests_app.forms import (
+    AgendaForm,
     AgreementForm,
     ArrangementsForm,
     CancelMeetingForm,
+    ConfidentialityForm,
     EndPartnershipForm,
     ExtensionForm,
     FeedbackForm,
@@ -50,7 +53,7 @@ from requests_app.partnership_summary import (
     when,
 )
 from scheme.models import SchemeSettings
-from scheme.texts import get_agreement_text
+from scheme.texts import FIRST_MEETING_TEXTS, get_agreement_text, get_scheme_texts
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 
@@ -66,6 +69,7 @@ def _summary_for(request: HttpRequest, partnership: Partnership) -> Summary:
         meetings=list(partnership.meetings.all()),
         feedback_due=[f for f in feedback_due(request.user) if f.partnership_id == partnership.pk],
         now=timezone.now(),
+        scheme=SchemeSettings.cached(),
     )
 
 
@@ -156,6 +160,42 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         contact=_contact(summary) if summary.is_open else [],
         extensions=extensions,
         extension_pending=any(e.state == ExtensionState.PENDING for e in extensions),
+        first_meeting_texts=(
+            get_scheme_texts(FIRST_MEETING_TEXTS, summary.scheme)
+            if summary.first_meeting_checklist
+            else []
+        ),
+        confidentiality_form=ConfidentialityForm(),
+    )
+
+
+@require_http_methods(GET_OR_POST)
+def first_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    """The first meeting's checklist and roles, and each side's tick that they talked
+    about confidentiality."""
+    partnership = get_partnership_for_user(request.user, pk)
+    summary = _summary_for(request, partnership)
+    form = _bound(request, ConfidentialityForm)
+    done = _submit(
+        request,
+        form,
+        lambda data: workflow.confirm_confidentiality_discussed(
+            partnership_id=partnership.pk, user=request.user
+        ),
+    )
+    if done:
+        if done.value.mentee_confidentiality_at and done.value.mentor_confidentiality_at:
+            text = "Thank you. You have both ticked that you talked about confidentiality."
+        else:
+            text = f"Thank you. {summary.other_name} will tick it too on their page."
+        messages.success(request, text)
+        return _back(partnership)
+    return _page(
+        request,
+        "first_meeting",
+        summary,
+        texts=get_scheme_texts(FIRST_MEETING_TEXTS, summary.scheme),
+        form=form,
     )
 
 
@@ -220,6 +260,7 @@ def plan_meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "duration_minutes": partnership.usual_length_minutes or 60,
             "mode": partnership.usual_mode,
         },
+        with_agenda=summary.role == "mentee",
     )
     done = _submit(
         request,
@@ -230,6 +271,7 @@ def plan_meeting(request: HttpRequest, pk: int) -> HttpResponse:
             starts_at=form.starts_at(),
             duration_minutes=data["duration_minutes"],
             mode=data["mode"],
+            agenda=data.get("agenda", ""),
         ),
     )
     if done:
@@ -266,7 +308,7 @@ def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
         summary,
         form=form,
         pending=next((e for e in extensions if e.state == ExtensionState.PENDING), None),
-        scheme=SchemeSettings.load(),
+        scheme=summary.scheme,
     )
 
 
@@ -313,6 +355,33 @@ def meeting_held(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Meeting recorded as held.")
     return _back(meeting.partnership, "#meetings")
+
+
+@require_http_methods(GET_OR_POST)
+def meeting_agenda(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mentee writes or changes what they would like to focus on at a planned
+    meeting. The mentor reads it on the partnership page: this page is a 404 to them."""
+    meeting = get_meeting_for_mentee(request.user, pk)
+    partnership = meeting.partnership
+    summary = _summary_for(request, partnership)
+    form = _bound(request, AgendaForm, initial={"agenda": meeting.agenda})
+    if _submit(
+        request,
+        form,
+        lambda data: workflow.set_meeting_agenda(
+            meeting_id=meeting.pk, mentee=request.user, agenda=data["agenda"]
+        ),
+    ):
+        messages.success(request, f"Saved. {summary.other_name} can read it on this page.")
+        return _back(partnership, "#meetings")
+    return _page(
+        request,
+        "meeting_agenda",
+        summary,
+        meeting=meeting,
+        form=form,
+        can_change=summary.is_open and meeting.state == MeetingState.PLANNED,
+    )
 
 
 @require_http_methods(GET_OR_POST)

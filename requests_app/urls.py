@@ -46,6 +46,11 @@ urlpatterns += [
         name="partnership_arrangements",
     ),
     path(
+        "partnerships/<int:pk>/first-meeting/",
+        partnership_views.first_meeting,
+        name="partnership_first_meeting",
+    ),
+    path(
         "partnerships/<int:pk>/meetings/new/",
         partnership_views.plan_meeting,
         name="plan_meeting",
@@ -68,6 +73,7 @@ urlpatterns += [
     path("notes/<int:pk>/delete/", partnership_views.note_delete, name="note_delete"),
     path("meetings/<int:pk>/held/", partnership_views.meeting_held, name="meeting_held"),
     path("meetings/<int:pk>/cancel/", partnership_views.meeting_cancel, name="meeting_cancel"),
+    path("meetings/<int:pk>/agenda/", partnership_views.meeting_agenda, name="meeting_agenda"),
     path(
         "meetings/<int:pk>/calendar.ics",
         partnership_views.meeting_calendar,

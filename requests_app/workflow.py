@@ -67,7 +67,7 @@ from requests_app.models import (
     WaitingListEntry,
     WaitingOutcome,
 )
-from scheme.models import SchemeSettings
+from scheme.models import MeetingPlanner, SchemeSettings
 from scheme.texts import get_agreement_text
 
 DECISION_LINK_SALT = "requests.decision-link"
@@ -1382,7 +1382,76 @@ def _send_agreement_record(partnership: Partnership, *, now: datetime.datetime) 
     )
 
 
+# --- The first meeting --------------------------------------------------------------
+
+CONFIDENTIALITY_FIRST = (
+    "Before you plan another meeting, you both need to tick that you talked about "
+    "confidentiality at your first meeting."
+)
+
+
+def confidentiality_pending(partnership: Partnership, used: int, scheme: SchemeSettings) -> bool:
+    """Whether the next meeting waits for both to tick that they discussed confidentiality:
+    with the scheme's first-meeting checklist, once a meeting is planned or held."""
+    return (
+        scheme.first_meeting_checklist
+        and used >= 1
+        and not (partnership.mentee_confidentiality_at and partnership.mentor_confidentiality_at)
+    )
+
+
+def confirm_confidentiality_discussed(
+    *, partnership_id: int, user, now: datetime.datetime | None = None
+) -> Partnership:
+    """One side ticks that confidentiality was talked through at the first meeting.
+
+    Each side ticks for themself; the second meeting can be planned once both have.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        partnership = _lock_partnership(partnership_id, user)
+        role = party_role(partnership, user)
+        if partnership.state == PartnershipState.AGREEMENT_PENDING:
+            raise WorkflowError(
+                "You can tick this once you have both confirmed the agreement and met."
+            )
+        if partnership.state != PartnershipState.ACTIVE:
+            raise WorkflowError(_ENDED)
+        field = f"{role}_confidentiality_at"
+        if getattr(partnership, field) is not None:
+            raise WorkflowError("You have already ticked that you talked about confidentiality.")
+        setattr(partnership, field, now)
+        partnership.save(update_fields=[field])
+        _event(
+            partnership,
+            at=now,
+            actor=user,
+            reason=f"The {role} ticked that confidentiality was discussed",
+        )
+    return partnership
+
+
 # --- Meetings ---------------------------------------------------------------------
+
+MENTEE_PLANS = (
+    "In this scheme your mentee sets up the meetings and their agenda. "
+    "We will email you when they plan one."
+)
+AGENDA_MAX_LENGTH = 2000
+
+
+def may_plan(role: str, scheme: SchemeSettings) -> bool:
+    """Whether this side plans meetings: either side, or the mentee only."""
+    return scheme.meetings_planned_by == MeetingPlanner.EITHER or role == "mentee"
+
+
+def _cleaned_agenda(agenda: str) -> str:
+    agenda = agenda.strip()
+    if len(agenda) > AGENDA_MAX_LENGTH:
+        raise WorkflowError(
+            f"Keep what you would like to focus on to {AGENDA_MAX_LENGTH:,} characters."
+        )
+    return agenda
 
 
 def plan_meeting(
@@ -1392,21 +1461,32 @@ def plan_meeting(
     starts_at: datetime.datetime,
     duration_minutes: int,
     mode: str,
+    agenda: str = "",
     now: datetime.datetime | None = None,
 ) -> Meeting:
-    """Either side plans a meeting: within the allowance, the window, and in the future.
+    """A meeting is planned: within the allowance, the window, and in the future.
+
+    Either side plans, or only the mentee if the scheme says so; only the mentee
+    writes the agenda. With the first-meeting checklist, a second meeting waits
+    until both have ticked that they discussed confidentiality.
 
     The partnership row is locked, so two people planning at once cannot both
     take the last place of the allowance.
     """
     now = now or timezone.now()
+    scheme = SchemeSettings.load()
     if mode not in MeetingMode.values:
         raise WorkflowError("Choose how you will meet.")
     if not 15 <= duration_minutes <= 240:
         raise WorkflowError("A meeting lasts between 15 minutes and 4 hours.")
+    agenda = _cleaned_agenda(agenda)
     with transaction.atomic():
         partnership = _lock_partnership(partnership_id, user)
         role = party_role(partnership, user)
+        if not may_plan(role, scheme):
+            raise WorkflowError(MENTEE_PLANS)
+        if agenda and role != "mentee":
+            raise WorkflowError("Only the mentee writes what they would like to focus on.")
         if partnership.state == PartnershipState.AGREEMENT_PENDING:
             raise WorkflowError("You can plan meetings once you have both confirmed the agreement.")
         if partnership.state != PartnershipState.ACTIVE:
@@ -1429,21 +1509,68 @@ def plan_meeting(
             raise WorkflowError(
                 f"Meetings can be planned up to {long_date(partnership.window_ends_on)}."
             )
-        if sessions_used(partnership) >= partnership.sessions_allowed:
+        used = sessions_used(partnership)
+        if used >= partnership.sessions_allowed:
             raise WorkflowError(
-                f"All {partnership.sessions_allowed} sessions are planned or held. "
-                "You can ask the scheme team for more."
+                f"All {partnership.sessions_allowed} sessions are planned or held."
+                + (" You can ask the scheme team for more." if scheme.extensions_allowed else "")
             )
+        if confidentiality_pending(partnership, used, scheme):
+            raise WorkflowError(CONFIDENTIALITY_FIRST)
         meeting = Meeting.objects.create(
             partnership=partnership,
             starts_at=starts_at,
             duration_minutes=duration_minutes,
             mode=mode,
+            agenda=agenda,
             planned_by=user,
             planned_at=now,
         )
         _record(at=now, actor=user, meeting=meeting, to_state=MeetingState.PLANNED)
         _email_meeting_planned(_for_email(partnership.pk), meeting, OTHER_SIDE[role], now=now)
+    return meeting
+
+
+def set_meeting_agenda(
+    *, meeting_id: int, mentee, agenda: str, now: datetime.datetime | None = None
+) -> Meeting:
+    """The mentee writes or changes what they would like to focus on at a planned meeting.
+
+    Both sides see it on the partnership page; it stays out of admin, emails and the
+    history (whose row says only that the agenda changed).
+    """
+    now = now or timezone.now()
+    agenda = _cleaned_agenda(agenda)
+    with transaction.atomic():
+        partnership = _lock_partnership(_meeting_partnership_id(meeting_id, mentee), mentee)
+        if party_role(partnership, mentee) != "mentee":
+            raise WorkflowError("Only the mentee writes what they would like to focus on.")
+        if partnership.state != PartnershipState.ACTIVE:
+            raise WorkflowError(_ENDED)
+        meeting = Meeting.objects.get(pk=meeting_id)
+        if meeting.state != MeetingState.PLANNED:
+            raise WorkflowError(
+                "You can only change what you would like to focus on before a meeting."
+            )
+        if meeting.agenda == agenda:
+            return meeting
+        had_agenda = bool(meeting.agenda)
+        Meeting.objects.filter(pk=meeting_id).update(agenda=agenda)
+        meeting.agenda = agenda
+        _record(
+            at=now,
+            actor=mentee,
+            meeting=meeting,
+            from_state=MeetingState.PLANNED,
+            to_state=MeetingState.PLANNED,
+            reason=(
+                "The mentee removed the agenda"
+                if not agenda
+                else "The mentee changed the agenda"
+                if had_agenda
+                else "The mentee wrote the agenda"
+            ),
+        )
     return meeting
 
 
@@ -1552,9 +1679,20 @@ def _extension_pending(partnership: Partnership) -> bool:
     return partnership.extension_requests.filter(state=ExtensionState.PENDING).exists()
 
 
-def can_ask_for_extension(partnership: Partnership, used: int) -> bool:
-    """Once the allowance is used up, or nearly: one place or none left to plan."""
-    return partnership.state == PartnershipState.ACTIVE and partnership.sessions_allowed - used <= 1
+NO_EXTENSIONS = (
+    "This scheme does not add more sessions. Once yours are used, anything further "
+    "is your own arrangement, outside the scheme."
+)
+
+
+def can_ask_for_extension(partnership: Partnership, used: int, *, scheme: SchemeSettings) -> bool:
+    """Once the allowance is used up, or nearly: one place or none left to plan; never
+    when the scheme does not allow extensions."""
+    return (
+        scheme.extensions_allowed
+        and partnership.state == PartnershipState.ACTIVE
+        and partnership.sessions_allowed - used <= 1
+    )
 
 
 def request_extension(
@@ -1562,6 +1700,9 @@ def request_extension(
 ) -> ExtensionRequest:
     """Either side asks the scheme team for more sessions, with a short reason."""
     now = now or timezone.now()
+    scheme = SchemeSettings.load()
+    if not scheme.extensions_allowed:
+        raise WorkflowError(NO_EXTENSIONS)
     reason = reason.strip()
     if not reason:
         raise WorkflowError("Say briefly why you would like more sessions.")
@@ -1578,7 +1719,7 @@ def request_extension(
             raise WorkflowError(
                 "You have already asked for more sessions. The scheme team will answer soon."
             )
-        if not can_ask_for_extension(partnership, sessions_used(partnership)):
+        if not can_ask_for_extension(partnership, sessions_used(partnership), scheme=scheme):
             raise WorkflowError(
                 "You can ask for more sessions when you have one session or none left to plan."
             )
@@ -1587,7 +1728,7 @@ def request_extension(
         )
         _event(partnership, at=now, actor=user, reason=f"The {role} asked for more sessions")
         queue_templated_email(
-            to=[SchemeSettings.load().inbox_email],
+            to=[scheme.inbox_email],
             template="partnership_extension_requested_team",
             context={
                 "partnership": _for_email(partnership.pk),

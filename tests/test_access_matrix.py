@@ -624,6 +624,7 @@ ACCESS: dict[str, Rule] = {
     "my_bio_resume": MENTORS,
     "my_bio_capacity": MENTORS,
     "framework_confirm": MENTORS,
+    "peer_mentor_role": MENTORS,
     # Objects.
     "mentor_profile": Rule(bio_viewer),
     "mentor_photo": Rule(photo_viewer),
@@ -640,12 +641,16 @@ ACCESS: dict[str, Rule] = {
     "requests:partnership": BOTH_PARTIES,
     "requests:partnership_agreement": BOTH_PARTIES,
     "requests:partnership_arrangements": BOTH_PARTIES,
+    "requests:partnership_first_meeting": BOTH_PARTIES,
     "requests:plan_meeting": BOTH_PARTIES,
     "requests:partnership_extension": BOTH_PARTIES,
     "requests:partnership_end": BOTH_PARTIES,
     "requests:meeting_held": BOTH_PARTIES,
     "requests:meeting_cancel": BOTH_PARTIES,
     "requests:meeting_calendar": BOTH_PARTIES,
+    # What the mentee would like to focus on: they write it; the mentor reads it on the
+    # partnership page.
+    "requests:meeting_agenda": ONLY_THE_MENTEE,
     "requests:partnership_notes": ONLY_THE_MENTOR,
     "requests:note_delete": ONLY_THE_MENTOR,
     "requests:feedback": Rule(owner("respondent")),
