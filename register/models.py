@@ -67,6 +67,7 @@ class MentorFilters:
     grade: int | None = None
     trust: int | None = None
     outside_trust: int | None = None  # "not from my own trust": the mentee's trust
+    nation: str = ""  # a Nation
     gender: str = ""
     meeting: str = ""  # a MeetingWay
     location: str = ""  # where, to meet in person
@@ -97,6 +98,8 @@ class MentorProfileQuerySet(models.QuerySet["MentorProfile"]):
             wanted &= ~Q(trust_id=filters.outside_trust)
         if filters.gender:
             wanted &= Q(gender=filters.gender)
+        if filters.nation:
+            wanted &= Q(nation=filters.nation)
         if filters.meeting == MeetingWay.FACE_TO_FACE or filters.location:
             wanted &= Q(meets_face_to_face=True)
         if filters.location:

@@ -21,6 +21,7 @@ from requests_app.models import MentoringRequest, Partnership, WaitingListEntry
 from requests_app.search import register_shown_to
 from requests_app.workflow import position_in_line
 from scheme.models import SchemeSettings
+from scheme.profiles import profile_of
 
 
 def _in_words(labels: list[str]) -> str:
@@ -65,6 +66,7 @@ def _profile_context(
         ),
         "platforms": _in_words([p.name for p in profile.virtual_platforms.all()]),
         "contact_email": profile.contact_email or profile.email,
+        "scheme_profile": profile_of(scheme),  # which bio fields the page shows
     }
 
 

@@ -8,6 +8,7 @@ from register.fields import flags_labels
 from register.models import MentorProfile, TimeOfDay, Weekday
 from requests_app.availability import availability_of
 from requests_app.search import ReferenceData, Viewer
+from scheme.profiles import SUPPORTT, Profile
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -31,9 +32,7 @@ class MentorCard:
     pk: int
     name: str
     pronouns: str
-    grade: str
-    school: str
-    trust: str
+    details: tuple[str, ...]  # grade, school and trust, or organisation and nation
     photo_url: str  # the thumbnail's address, or ""
     teaser: str
     days: tuple[str, ...]
@@ -69,17 +68,35 @@ def shared_reasons(mentor: MentorProfile, viewer: Viewer) -> tuple[str, ...]:
     return tuple(reasons)
 
 
+def _details(
+    mentor: MentorProfile, names: dict[str, dict[int, str]], profile: Profile
+) -> tuple[str, ...]:
+    """The short facts under the name, as the scheme's profile asks them."""
+    found = [
+        names[f"{name}s"].get(getattr(mentor, f"{name}_id"), "")
+        for name in ("grade", "school", "trust")
+        if profile.uses(name)
+    ]
+    if profile.uses("organisation"):
+        found.append(mentor.organisation)
+    if profile.uses("nation"):
+        found.append(mentor.get_nation_display() if mentor.nation else "")
+    return tuple(fact for fact in found if fact)
+
+
 def mentor_card(
     mentor: "WithAnnotations[MentorProfile, _Listed]",
     viewer: Viewer,
     reference: ReferenceData,
     *,
     requests_open: bool = True,
+    profile: Profile = SUPPORTT,
 ) -> MentorCard:
     """A mentor read by requests_app.search.result_page (places taken, platforms) as a card.
 
     When the scheme team makes every match (not `requests_open`), the card says whether
-    the mentor has space, and offers no waiting list."""
+    the mentor has space, and offers no waiting list. The card shows the bio fields the
+    scheme's `profile` asks."""
     names = reference.names
     availability = availability_of(
         status=mentor.status,
@@ -91,11 +108,14 @@ def mentor_card(
         pk=mentor.pk,
         name=mentor.full_name,
         pronouns=mentor.pronouns,
-        grade=names["grades"].get(mentor.grade_id, ""),
-        school=names["schools"].get(mentor.school_id, ""),
-        trust=names["trusts"].get(mentor.trust_id, ""),
+        details=_details(mentor, names, profile),
         photo_url=mentor.photo_url("small"),
-        teaser=teaser(mentor.supportt_experience or mentor.motivation or ""),
+        teaser=teaser(
+            (mentor.supportt_experience if profile.uses("supportt_experience") else "")
+            or (mentor.expertise if profile.uses("expertise") else "")
+            or mentor.motivation
+            or ""
+        ),
         days=tuple(flags_labels(mentor.available_days, WEEKDAYS)),
         times=tuple(flags_labels(mentor.available_times, TIMES_OF_DAY)),
         in_person=mentor.face_to_face_location if mentor.meets_face_to_face else None,

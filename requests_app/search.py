@@ -291,6 +291,9 @@ CARD_FIELDS = (
     "grade",
     "school",
     "trust",
+    "organisation",
+    "nation",
+    "expertise",
 )
 
 

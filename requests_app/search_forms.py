@@ -10,6 +10,8 @@ from django.http import QueryDict
 from register.fields import FlagsFormField
 from register.models import Gender, MeetingWay, MentorFilters, TimeOfDay, Weekday
 from requests_app.search import ReferenceData
+from scheme.models import Nation
+from scheme.profiles import SUPPORTT, Profile
 
 GENDER_CHOICES = [(value, label) for value, label in Gender.choices if value != Gender.NOT_SAID]
 
@@ -33,6 +35,9 @@ class MentorSearchForm(forms.Form):
     grade = _reference_field("Grade", "Any grade")
     trust = _reference_field("Trust", "Any trust")
     not_my_trust = forms.BooleanField(label="Only mentors outside my own trust", required=False)
+    nation = forms.ChoiceField(
+        label="UK nation", required=False, choices=[("", "Any nation"), *Nation.choices]
+    )
     gender = forms.ChoiceField(
         label="Gender", required=False, choices=[("", "Any gender"), *GENDER_CHOICES]
     )
@@ -52,15 +57,28 @@ class MentorSearchForm(forms.Form):
     days = FlagsFormField(label="Days", flag_choices=Weekday.choices, required=False)
     times = FlagsFormField(label="Times of day", flag_choices=TimeOfDay.choices, required=False)
 
-    def __init__(self, data: QueryDict, *, choices: ReferenceData, own_trust: int | None):
+    def __init__(
+        self,
+        data: QueryDict,
+        *,
+        choices: ReferenceData,
+        own_trust: int | None,
+        profile: Profile = SUPPORTT,
+    ):
         """own_trust: the searching mentee's trust, for "not from my own trust" (None: no such
-        filter)."""
+        filter). Filters on bio fields the scheme's `profile` does not ask are left out."""
         super().__init__(data)
         self.query = data
+        for name in ("school", "grade", "trust", "nation"):
+            if not profile.uses(name):
+                del self.fields[name]
+        if not profile.uses("trust"):
+            own_trust = None
         self.own_trust = own_trust
         for name in ("school", "grade", "trust", "platform"):
-            field = _choice_field(self, name)
-            field.choices = [*_choices(field), *choices.choices(getattr(choices, f"{name}s"))]
+            if name in self.fields:
+                field = _choice_field(self, name)
+                field.choices = [*_choices(field), *choices.choices(getattr(choices, f"{name}s"))]
         if own_trust is None:
             del self.fields["not_my_trust"]
 
@@ -75,6 +93,7 @@ class MentorSearchForm(forms.Form):
             trust=data.get("trust"),
             outside_trust=self.own_trust if data.get("not_my_trust") else None,
             gender=data.get("gender") or "",
+            nation=data.get("nation") or "",
             meeting=data.get("meeting") or "",
             location=(data.get("location") or "").strip(),
             platform=data.get("platform"),
@@ -123,7 +142,7 @@ def active_filters(form: MentorSearchForm, filters: MentorFilters) -> tuple[Acti
     found: list[ActiveFilter] = []
     if filters.q:
         found.append(ActiveFilter(f"words “{filters.q}”", _without(params, "q")))
-    for name in ("school", "grade", "trust", "gender", "platform"):
+    for name in ("school", "grade", "trust", "nation", "gender", "platform"):
         value = getattr(filters, name)
         if value:
             label = f"{str(form.fields[name].label).lower()}: {choice_label(name, value)}"

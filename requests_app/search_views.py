@@ -18,6 +18,7 @@ from requests_app.search import (
 )
 from requests_app.search_forms import MentorSearchForm, active_filters
 from scheme.models import SchemeSettings
+from scheme.profiles import profile_of
 
 
 @require_safe
@@ -34,6 +35,7 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
         request.GET,
         choices=reference,
         own_trust=viewer.trust_id if viewer.offer_own_trust else None,
+        profile=profile_of(scheme),
     )
     filters = form.filters()
     searched = search(filters, viewer)
@@ -46,7 +48,13 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
             "page": results.page,
             "more_than": results.more_than,
             "cards": [
-                mentor_card(mentor, viewer, reference, requests_open=scheme.mentees_choose)
+                mentor_card(
+                    mentor,
+                    viewer,
+                    reference,
+                    requests_open=scheme.mentees_choose,
+                    profile=profile_of(scheme),
+                )
                 for mentor in results.page
             ],
             # Browsing only: the scheme team matches mentees, who cannot ask a mentor.
