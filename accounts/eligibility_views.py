@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.forms import EligibilityForm, MenteeProfileForm, Situation
+from accounts.forms import MenteeProfileForm, Situation, eligibility_form_class
 from accounts.http import AuthenticatedHttpRequest
 from accounts.rules import is_mentee
 from accounts.signup import (
@@ -19,6 +19,7 @@ from accounts.signup import (
     remember_not_eligible,
 )
 from scheme.models import SchemeSettings
+from scheme.profiles import current_profile
 
 ALREADY_A_MENTEE = "You have already set up your mentee account."
 
@@ -31,7 +32,8 @@ def eligibility(request: HttpRequest) -> HttpResponse:
         messages.info(request, ALREADY_A_MENTEE)
         return redirect("dashboard")
     data = request.POST if request.method == "POST" else None
-    form = EligibilityForm(data, initial=_initial(request))
+    profile = current_profile()
+    form = eligibility_form_class(profile)(data, initial=_initial(request))
     if request.method == "POST" and form.is_valid():
         if not form.is_eligible:
             remember_not_eligible(request.session, form.cleaned_data["situation"])
@@ -40,7 +42,11 @@ def eligibility(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             return redirect("mentee_profile")
         return redirect("account_signup")
-    return render(request, "accounts/eligibility.jinja", {"form": form})
+    return render(
+        request,
+        "accounts/eligibility.jinja",
+        {"form": form, "public_health": not profile.asks_training_status},
+    )
 
 
 def _initial(request: HttpRequest) -> dict:
@@ -48,6 +54,8 @@ def _initial(request: HttpRequest) -> dict:
     answer = eligibility_from_session(request.session)
     if answer is None:
         return {}
+    if answer.works_in_public_health:
+        return {"situation": Situation.PUBLIC_HEALTH}
     situation = Situation.PLANNING if answer.absence_form_completed_on else Situation.OUT
     return {"situation": situation, "absence_form_completed_on": answer.absence_form_completed_on}
 
@@ -64,6 +72,7 @@ def not_eligible(request: HttpRequest) -> HttpResponse:
         "accounts/eligibility_not_eligible.jinja",
         {
             "needs_absence_form": reason == Situation.PLANNING_NO_FORM,
+            "public_health": not current_profile().asks_training_status,
             "inbox": SchemeSettings.load().inbox_email,
         },
     )
@@ -78,7 +87,7 @@ def mentee_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("dashboard")
     answer = eligibility_from_session(request.session)
     if answer is None:
-        messages.info(request, "First, tell us about your time out of training.")
+        messages.info(request, "First, check that you can take part.")
         return redirect("mentee_eligibility")
     if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
         messages.info(request, "Confirm your email address first: we have sent you a link.")
@@ -94,9 +103,12 @@ def mentee_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             eligibility=answer,
             first_name=data["first_name"],
             last_name=data["last_name"],
-            grade=data["grade"],
-            school=data["school"],
-            trust=data["trust"],
+            grade=data.get("grade"),
+            school=data.get("school"),
+            trust=data.get("trust"),
+            organisation=data.get("organisation", ""),
+            area_of_work=data.get("area_of_work", ""),
+            nation=data.get("nation", ""),
             pronouns=data["pronouns"],
         )
         forget_eligibility(request.session)

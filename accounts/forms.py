@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from accounts.models import TrainingStatus
 from accounts.signup import Eligibility, bound_email_field
-from scheme.models import Grade, School, Trust
+from scheme.models import Grade, Nation, School, Trust
+from scheme.profiles import EligibilityQuestions, Profile, current_profile
 
 # --- A date as three boxes (the NHS.UK date input) ---------------------------------
 
@@ -62,6 +63,8 @@ class Situation:
     PLANNING = "planning"
     PLANNING_NO_FORM = "planning_no_form"
     NEITHER = "neither"
+    # The public health network's question.
+    PUBLIC_HEALTH = "public_health"
 
     CHOICES = [
         (OUT, "I am out of training now"),
@@ -131,6 +134,34 @@ class EligibilityForm(forms.Form):
         return Eligibility(TrainingStatus.PLANNING, self.cleaned_data["absence_form_completed_on"])
 
 
+class PublicHealthEligibilityForm(forms.Form):
+    """The public health network profile's question: working in public health in the UK."""
+
+    situation = forms.ChoiceField(
+        label="Do you work in public health in England, Scotland, Wales or Northern Ireland?",
+        choices=[
+            (Situation.PUBLIC_HEALTH, "Yes, I work in public health in the UK"),
+            (Situation.NEITHER, "No"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select yes if you work in public health in the UK."},
+    )
+
+    @property
+    def is_eligible(self) -> bool:
+        return self.cleaned_data["situation"] == Situation.PUBLIC_HEALTH
+
+    def eligibility(self) -> Eligibility:
+        return Eligibility("", works_in_public_health=True)
+
+
+def eligibility_form_class(profile: Profile) -> type[EligibilityForm | PublicHealthEligibilityForm]:
+    """The eligibility questions the scheme's profile asks."""
+    if profile.eligibility == EligibilityQuestions.PUBLIC_HEALTH_WORKFORCE:
+        return PublicHealthEligibilityForm
+    return EligibilityForm
+
+
 # --- The mentee profile --------------------------------------------------------------------
 
 
@@ -173,6 +204,24 @@ class MenteeProfileForm(forms.Form):
         empty_label="Choose your trust",
         error_messages={"required": "Choose your trust."},
     )
+    organisation = forms.CharField(
+        label="Your organisation",
+        max_length=200,
+        help_text="For example, a local authority, a health board or UKHSA.",
+        error_messages={"required": "Enter the organisation you work for."},
+    )
+    area_of_work = forms.CharField(
+        label="Your area of work",
+        max_length=200,
+        help_text="For example, health protection or health improvement.",
+        error_messages={"required": "Enter your area of work."},
+    )
+    nation = forms.ChoiceField(
+        label="The UK nation you work in",
+        choices=Nation.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the UK nation you work in."},
+    )
     privacy_consent = forms.BooleanField(
         label="I have read the privacy notice and agree to the scheme keeping my details "
         "as it describes",
@@ -180,6 +229,13 @@ class MenteeProfileForm(forms.Form):
             "required": "Confirm that you have read the privacy notice and agree to it."
         },
     )
+
+    def __init__(self, *args, profile: Profile | None = None, **kwargs):
+        """profile: the scheme profile whose questions are asked (the scheme's own if None)."""
+        super().__init__(*args, **kwargs)
+        self.profile = profile or current_profile()
+        for name in self.profile.hidden_mentee_fields:
+            del self.fields[name]
 
 
 # --- allauth's forms, bounded ----------------------------------------------------------

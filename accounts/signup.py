@@ -37,10 +37,13 @@ NOT_ELIGIBLE_KEY = "mentee_not_eligible"
 
 @dataclass(frozen=True)
 class Eligibility:
-    """An eligible answer: out of training, or planning with the absence form done."""
+    """An eligible answer: out of training, or planning with the absence form done (the
+    SuppoRTT profile's questions); or working in public health in the UK (the public
+    health network's, with no training status)."""
 
     training_status: str
     absence_form_completed_on: datetime.date | None = None
+    works_in_public_health: bool = False
 
 
 def remember_eligibility(session: SessionBase, eligibility: Eligibility) -> None:
@@ -49,6 +52,8 @@ def remember_eligibility(session: SessionBase, eligibility: Eligibility) -> None
         "training_status": eligibility.training_status,
         "absence_form_completed_on": completed_on.isoformat() if completed_on else None,
     }
+    if eligibility.works_in_public_health:
+        session[ELIGIBILITY_KEY] |= {"works_in_public_health": True}
     session.pop(NOT_ELIGIBLE_KEY, None)
 
 
@@ -72,6 +77,8 @@ def eligibility_from_session(session: SessionBase) -> Eligibility | None:
         return Eligibility(TrainingStatus.OUT_OF_TRAINING)
     if status == TrainingStatus.PLANNING and completed_on is not None:
         return Eligibility(TrainingStatus.PLANNING, completed_on)
+    if status == "" and saved.get("works_in_public_health") is True:
+        return Eligibility("", works_in_public_health=True)
     return None
 
 
@@ -146,13 +153,19 @@ def create_mentee_profile(
     eligibility: Eligibility,
     first_name: str,
     last_name: str,
-    grade: Grade,
-    school: School,
-    trust: Trust,
+    grade: Grade | None = None,
+    school: School | None = None,
+    trust: Trust | None = None,
+    organisation: str = "",
+    area_of_work: str = "",
+    nation: str = "",
     pronouns: str = "",
     now: datetime.datetime | None = None,
 ) -> MenteeProfile:
-    """Make the user a mentee. A second call (a double submit) changes nothing."""
+    """Make the user a mentee. A second call (a double submit) changes nothing.
+
+    Grade, school and trust, or organisation, area of work and nation: what the scheme's
+    profile asks (scheme.profiles)."""
     now = now or timezone.now()
     profile, created = MenteeProfile.objects.get_or_create(
         user=user,
@@ -162,6 +175,9 @@ def create_mentee_profile(
             "grade": grade,
             "school": school,
             "trust": trust,
+            "organisation": organisation.strip(),
+            "area_of_work": area_of_work.strip(),
+            "nation": nation,
             "pronouns": pronouns.strip(),
             "privacy_consent_at": now,
         },

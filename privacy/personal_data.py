@@ -54,6 +54,7 @@ from requests_app.models import (
     WaitingListEntry,
 )
 from scheme.models import SchemeSettings
+from scheme.profiles import current_profile
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +218,11 @@ def _mentee_profile(user: User) -> dict | None:
         profile = user.mentee_profile
     except ObjectDoesNotExist:
         return None
-    return {
+    scheme = current_profile()
+    unasked = set(scheme.hidden_mentee_fields)
+    if not scheme.asks_training_status:
+        unasked |= {"training_status", "absence_form_completed_on"}
+    data = {
         "training_status": profile.get_training_status_display(),
         "absence_form_completed_on": profile.absence_form_completed_on,
         "grade": _name(profile.grade),
@@ -228,6 +233,13 @@ def _mentee_profile(user: User) -> dict | None:
         "created_at": profile.created_at,
         "updated_at": profile.updated_at,
     }
+    return _without_empty(data, unasked)
+
+
+def _without_empty(data: dict, unasked: set[str] | frozenset[str]) -> dict:
+    """Leave out the fields the scheme's profile does not ask, unless they hold something
+    (written before the scheme changed profile): what we hold is always exported."""
+    return {key: value for key, value in data.items() if key not in unasked or value}
 
 
 MENTOR_EXPORT_SKIPS = {
@@ -250,12 +262,12 @@ def _mentor_profile(profile: MentorProfile | None, user: User) -> dict | None:
         if field.name in MENTOR_EXPORT_SKIPS:
             continue
         value = getattr(profile, field.name)
-        data[field.name] = str(value) if field.is_relation else value
+        data[field.name] = str(value) if field.is_relation and value is not None else value
     data |= texts_for(profile, user.pk)
     data["available_days"] = profile.available_days
     data["virtual_platforms"] = [p.name for p in profile.virtual_platforms.all()]
     data["photo_files"] = [f"photos/{name}" for name, field in _photo_fields(profile) if field]
-    return data
+    return _without_empty(data, current_profile().hidden_bio_fields)
 
 
 def _photo_fields(profile: MentorProfile) -> list[tuple[str, FieldFile]]:

@@ -379,3 +379,239 @@ def test_a_hidden_column_in_a_public_health_upload_is_left_out_with_a_warning(pu
     assert plan.is_valid, plan.errors
     assert "school" not in plan.columns
     assert any("school" in warning for warning in plan.warnings)
+
+
+# --- The register: profile page, cards and filters --------------------------------------------
+
+
+@pytest.fixture
+def browsing_allowed(public_health):
+    """Mentees may look through the register of a public health network's scheme."""
+    public_health.register_open_to_mentees = True
+    public_health.save()
+    return public_health
+
+
+def ph_mentor(first: str, nation: str = "scotland", **fields):
+    from tests.factories import MentorProfileFactory
+
+    return MentorProfileFactory(
+        first_name=first,
+        last_name="Mentor",
+        organisation=f"{first} Council",
+        nation=nation,
+        expertise=f"{first} knows health protection well.",
+        supportt_experience="I came back from parental leave.",
+        time_away_experience="A year away.",
+        **fields,
+    )
+
+
+def test_a_public_health_mentors_page_shows_organisation_expertise_and_nation(
+    browsing_allowed, client, mentee
+):
+    profile = ph_mentor("Morag")
+    client.force_login(mentee)
+
+    html = client.get(reverse("mentor_profile", args=[profile.pk])).content.decode()
+
+    assert "Morag Council" in html
+    assert "Morag knows health protection well." in html
+    assert "Scotland" in html
+    assert "UK nation" in html
+    for hidden in (
+        profile.school.name,
+        profile.trust.name,
+        "Specialty school",
+        "I came back from parental leave.",
+        "A year away.",
+        "Grade",
+    ):
+        assert hidden not in html
+
+
+def test_a_supportt_mentors_page_is_as_before(client, mentee):
+    profile = ph_mentor("Sandy")
+    client.force_login(mentee)
+
+    html = client.get(reverse("mentor_profile", args=[profile.pk])).content.decode()
+
+    assert profile.school.name in html
+    assert "I came back from parental leave." in html
+    assert "Sandy Council" not in html
+    assert "UK nation" not in html
+
+
+def test_the_public_health_search_shows_organisation_and_nation_and_filters_by_nation(
+    browsing_allowed, client, mentee
+):
+    from tests.test_search import SEARCH, cards_by_name, names
+
+    scottish = ph_mentor("Morag")
+    ph_mentor("Bryn", nation="wales")
+    client.force_login(mentee)
+
+    response = client.get(SEARCH)
+    html = response.content.decode()
+    cards = cards_by_name(html)
+
+    assert "Morag Council · Scotland" in cards["Morag Mentor"]
+    assert "Morag knows health protection well." in cards["Morag Mentor"]
+    assert scottish.school.name not in cards["Morag Mentor"]
+    assert 'name="nation"' in html
+    for hidden in ("school", "grade", "trust", "not_my_trust"):
+        assert f'name="{hidden}"' not in html
+    assert names(client.get(SEARCH, {"nation": "wales"})) == ["Bryn Mentor"]
+
+
+def test_the_supportt_search_has_no_nation_filter(client, mentee):
+    from tests.test_search import SEARCH
+
+    client.force_login(mentee)
+
+    html = client.get(SEARCH).content.decode()
+
+    assert 'name="school"' in html
+    assert 'name="nation"' not in html
+
+
+# --- Becoming a mentee ------------------------------------------------------------------------
+
+ELIGIBILITY = "/mentee/eligibility/"
+NOT_ELIGIBLE = "/mentee/not-eligible/"
+MENTEE_PROFILE = "/mentee/profile/"
+
+
+def test_the_public_health_eligibility_question(public_health, client):
+    from accounts.signup import ELIGIBILITY_KEY
+
+    html = client.get(ELIGIBILITY).content.decode()
+
+    assert "Do you work in public health in England, Scotland, Wales or Northern Ireland?" in html
+    for training_words in ("absence planning form", "out of training"):
+        assert training_words not in html
+
+    response = client.post(ELIGIBILITY, {"situation": "public_health"})
+
+    assert response["Location"] == reverse("account_signup")
+    assert client.session[ELIGIBILITY_KEY]["works_in_public_health"] is True
+    assert client.get(reverse("account_signup")).status_code == 200
+
+
+def test_not_working_in_public_health_cannot_take_part(public_health, client):
+    response = client.post(ELIGIBILITY, {"situation": "neither"})
+
+    assert response["Location"] == NOT_ELIGIBLE
+    html = client.get(NOT_ELIGIBLE).content.decode()
+    assert "people working in public health" in html
+    assert "training programme director" not in html
+
+
+def test_a_training_answer_is_not_offered_by_the_public_health_question(public_health, client):
+    response = client.post(ELIGIBILITY, {"situation": "out"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_a_public_health_mentee_gives_organisation_area_of_work_and_nation(public_health, client):
+    from accounts.models import MenteeProfile
+    from register.models import Nation
+
+    user = UserFactory(verified=True)
+    client.force_login(user)
+    client.post(ELIGIBILITY, {"situation": "public_health"})
+
+    html = client.get(MENTEE_PROFILE).content.decode()
+    for name in ("organisation", "area_of_work", "nation"):
+        assert f'name="{name}"' in html
+    for name in ("grade", "school", "trust"):
+        assert f'name="{name}"' not in html
+    assert "You told us you work in public health in the UK." in html
+
+    missing = client.post(MENTEE_PROFILE, {"first_name": "Ailsa", "last_name": "Reid"})
+    assert "Enter the organisation you work for." in missing.content.decode()
+    assert "Choose the UK nation you work in." in missing.content.decode()
+
+    client.post(
+        MENTEE_PROFILE,
+        {
+            "first_name": "Ailsa",
+            "last_name": "Reid",
+            "organisation": "NHS Lothian",
+            "area_of_work": "Health protection",
+            "nation": Nation.SCOTLAND,
+            "privacy_consent": "on",
+        },
+    )
+
+    profile = MenteeProfile.objects.get(user=user)
+    assert (profile.organisation, profile.area_of_work, profile.nation) == (
+        "NHS Lothian",
+        "Health protection",
+        Nation.SCOTLAND,
+    )
+    assert profile.training_status == ""
+    assert profile.school is None
+
+
+# --- The personal data export ---------------------------------------------------------------
+
+
+def test_the_public_health_export_leaves_out_empty_fields_it_does_not_ask(public_health):
+    from privacy.personal_data import collect_user_data
+    from tests.factories import MenteeProfileFactory, MentorProfileFactory
+
+    mentee_profile = MenteeProfileFactory(
+        training_status="",
+        grade=None,
+        school=None,
+        trust=None,
+        organisation="Public Health Agency",
+        area_of_work="Screening",
+        nation="northern_ireland",
+    )
+    bio = MentorProfileFactory(
+        with_login=True,
+        grade=None,
+        school=None,
+        trust=None,
+        supportt_experience="",
+        organisation="UKHSA",
+        expertise="Health protection.",
+        nation="england",
+    )
+
+    mentee_data = collect_user_data(mentee_profile.user)["mentee_profile"]
+    mentor_data = collect_user_data(bio.user)["mentor_profile"]
+
+    assert mentee_data["organisation"] == "Public Health Agency"
+    assert mentee_data["area_of_work"] == "Screening"
+    assert mentee_data["nation"] == "northern_ireland"
+    for name in ("training_status", "absence_form_completed_on", "grade", "school", "trust"):
+        assert name not in mentee_data
+    assert (mentor_data["organisation"], mentor_data["expertise"]) == (
+        "UKHSA",
+        "Health protection.",
+    )
+    for name in ("grade", "school", "trust", "supportt_experience", "time_away_experience"):
+        assert name not in mentor_data
+
+
+def test_what_is_held_in_a_field_no_longer_asked_is_still_exported(public_health, mentor):
+    from privacy.personal_data import collect_user_data
+
+    data = collect_user_data(mentor)["mentor_profile"]
+
+    assert data["school"] == mentor.mentor_profile.school.name
+    assert data["supportt_experience"] == mentor.mentor_profile.supportt_experience
+
+
+def test_the_supportt_export_has_no_public_health_fields_for_a_trainee(mentee):
+    from privacy.personal_data import collect_user_data
+
+    data = collect_user_data(mentee)["mentee_profile"]
+
+    assert data["school"]
+    for name in ("organisation", "area_of_work", "nation"):
+        assert name not in data
