@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from register.fields import FlagsField
 from scheme.models import Grade, Nation, ReferenceData, School, Trust
+from scheme.profiles import current_profile
 
 
 class VirtualPlatform(ReferenceData):
@@ -352,6 +353,21 @@ class MentorProfile(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def facts(self) -> list[str]:
+        """Grade, school and trust, or organisation and UK nation: what the scheme's
+        profile asks mentors (scheme.profiles), as far as this bio gives them."""
+        profile = current_profile()
+        found = [
+            str(getattr(self, name))
+            for name in ("grade", "school", "trust")
+            if profile.uses(name) and getattr(self, f"{name}_id")
+        ]
+        if profile.uses("organisation") and self.organisation:
+            found.append(self.organisation)
+        if profile.uses("nation") and self.nation:
+            found.append(self.get_nation_display())
+        return found
 
     def photo_url(self, size: str) -> str:
         """The "small" (thumbnail) or "large" photo's address, or "" without a photo."""

@@ -615,3 +615,40 @@ def test_the_supportt_export_has_no_public_health_fields_for_a_trainee(mentee):
     assert data["school"]
     for name in ("organisation", "area_of_work", "nation"):
         assert name not in data
+
+
+def test_a_mentor_in_one_line_gives_what_the_profile_asks(public_health):
+    mentor = ph_mentor("Cerys", nation="wales")
+
+    assert mentor.facts() == ["Cerys Council", "Wales"]
+
+
+def test_a_mentor_in_one_line_for_supportt_is_as_before(db):
+    mentor = ph_mentor("Tom")
+
+    assert mentor.facts() == [mentor.grade.name, mentor.school.name, mentor.trust.name]
+
+
+def test_a_mentor_sees_a_public_health_mentees_organisation_area_and_nation(public_health, client):
+    from requests_app.models import RequestState
+    from tests.factories import MenteeProfileFactory, MentoringRequestFactory
+
+    asking = MenteeProfileFactory(
+        training_status="",
+        grade=None,
+        school=None,
+        trust=None,
+        organisation="Highland Council",
+        area_of_work="Health improvement",
+        nation="scotland",
+    )
+    mentor = ph_mentor("Iain", with_login=True)
+    request = MentoringRequestFactory(mentee=asking.user, mentor=mentor, state=RequestState.PENDING)
+    client.force_login(mentor.user)
+
+    html = client.get(reverse("requests:decide", args=[request.pk])).content.decode()
+
+    assert "Highland Council" in html
+    assert "Health improvement" in html
+    assert "Scotland" in html
+    assert "None" not in html
