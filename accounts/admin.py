@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import DataEvent, MenteeProfile, User
+from scheme.profiles import current_profile
 
 
 def _is_staff_account(user: User) -> bool:
@@ -154,6 +155,33 @@ class MenteeProfileAdmin(admin.ModelAdmin):
     list_select_related = ["user", "grade", "school", "trust"]
     autocomplete_fields = ["user"]
     readonly_fields = ["privacy_consent_at", "created_at", "updated_at"]
+
+    # --- Only what the scheme's profile asks mentees (scheme.profiles) ---
+
+    def _unasked(self) -> set[str]:
+        profile = current_profile()
+        unasked = set(profile.hidden_mentee_fields)
+        if not profile.asks_training_status:
+            unasked |= {"training_status", "absence_form_completed_on"}
+        return unasked
+
+    def get_list_display(self, request: HttpRequest):
+        unasked = self._unasked()
+        shown = [name for name in super().get_list_display(request) if name not in unasked]
+        extra = [name for name in ("organisation", "nation") if name not in unasked]
+        return [*shown[:-1], *extra, shown[-1]]
+
+    def get_list_filter(self, request: HttpRequest):
+        unasked = self._unasked()
+        shown = [name for name in super().get_list_filter(request) if name not in unasked]
+        return [*shown, *(["nation"] if "nation" not in unasked else [])]
+
+    def get_search_fields(self, request: HttpRequest):
+        fields = list(super().get_search_fields(request))
+        return [*fields, "organisation"] if "organisation" not in self._unasked() else fields
+
+    def get_exclude(self, request: HttpRequest, obj: MenteeProfile | None = None):
+        return [*(super().get_exclude(request, obj) or []), *sorted(self._unasked())]
 
     def get_readonly_fields(self, request: HttpRequest, obj: MenteeProfile | None = None):
         # Moving a profile to another account would hand that account the mentee's role.

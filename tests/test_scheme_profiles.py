@@ -652,3 +652,28 @@ def test_a_mentor_sees_a_public_health_mentees_organisation_area_and_nation(publ
     assert "Health improvement" in html
     assert "Scotland" in html
     assert "None" not in html
+
+
+def test_the_mentee_admin_follows_the_profile(public_health, admin_for_scheme, mentee):
+    listing = admin_for_scheme.get(reverse("admin:accounts_menteeprofile_changelist"))
+    change = admin_for_scheme.get(
+        reverse("admin:accounts_menteeprofile_change", args=[mentee.mentee_profile.pk])
+    )
+
+    html = listing.content.decode()
+    assert "column-organisation" in html
+    assert "column-school" not in html
+    assert "column-training_status" not in html
+    form = change.content.decode()
+    assert 'name="organisation"' in form
+    for hidden in ("grade", "school", "trust", "training_status"):
+        assert f'name="{hidden}"' not in form
+
+
+def test_the_supportt_mentee_admin_is_as_before(admin_for_scheme, mentee):
+    change = admin_for_scheme.get(
+        reverse("admin:accounts_menteeprofile_change", args=[mentee.mentee_profile.pk])
+    ).content.decode()
+
+    assert 'name="school"' in change
+    assert 'name="organisation"' not in change
