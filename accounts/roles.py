@@ -28,6 +28,9 @@ SCHEME_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "requests_app": {
         "nonworkingday": ("view", "add", "change", "delete"),
+        # "change" is proposing a match from the queue; the application itself stays
+        # read-only (the mentee's own words).
+        "matchapplication": ("view", "change"),
         "mentoringrequest": ("view", "change"),
         "partnership": ("view",),
         "meeting": ("view",),

@@ -2,21 +2,38 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
+from accounts.models import MenteeProfile
+from mentoring.formatting import long_date
 from register.admin import MentorProfileAdmin as RegisterMentorProfileAdmin
 from register.models import MentorProfile
-from requests_app import feedback_summary, workflow
+from requests_app import feedback_summary, matching, workflow
 from requests_app.forms import CancelForm
 from requests_app.models import (
     OPEN_PARTNERSHIP_STATES,
+    ApplicationState,
     ExtensionRequest,
     Feedback,
     MatchApplication,
@@ -30,6 +47,7 @@ from requests_app.models import (
     WaitingListEntry,
 )
 from requests_app.working_days import annotate_working_days_left
+from scheme.models import SchemeSettings
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -103,13 +121,157 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ApplicationTransitionInline(TransitionInline):
+    fk_name = "application"
+
+
 @admin.register(MatchApplication)
 class MatchApplicationAdmin(ReadOnlyAdmin):
-    """The matching queue: applications waiting for a proposed match, oldest first."""
+    """The matching queue: applications waiting for a proposed match, oldest first.
 
-    list_display = ["pk", "mentee", "state", "created_at"]
+    The application is the mentee's own words, so it is never edited here. Its page
+    suggests mentors (requests_app.matching) and proposes one (workflow.propose_match,
+    for those with the change permission), with the proposals made to this mentee before.
+    """
+
+    list_display = ["pk", "mentee_name", "state", "waiting_since", "proposals_so_far"]
     list_filter = ["state"]
-    ordering = ["created_at", "pk"]
+    list_select_related = ["mentee"]
+    show_full_result_count = False
+    fields = [
+        "mentee",
+        "about_the_mentee",
+        "state",
+        "created_at",
+        "updated_at",
+        "aims",
+        "help_areas",
+        "preferred_mode",
+        "availability",
+        "mentor_wishes",
+        "avoid_own_workplace",
+        "avoid",
+        "closed_at",
+    ]
+    readonly_fields = ["about_the_mentee"]
+    inlines = [ApplicationTransitionInline]
+    change_form_template = "admin/requests_app/matchapplication/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MatchApplication]:
+        proposals = (
+            MentoringRequest.objects.proposals()
+            .filter(application__mentee=OuterRef("mentee"))
+            .order_by()
+            .values("mentee")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        # Not super(): it orders by get_ordering() before these annotations exist.
+        return (
+            MatchApplication.objects.annotate(
+                # Waiting first, then those with a proposal out, then the closed ones.
+                queue_order=Case(
+                    When(state=ApplicationState.WAITING, then=Value(0)),
+                    When(state=ApplicationState.PROPOSED, then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                ),
+                proposal_count=Coalesce(Subquery(proposals, output_field=IntegerField()), 0),
+            )
+        ).order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["queue_order", "created_at", "pk"]
+
+    @admin.display(description="mentee")
+    def mentee_name(self, obj: MatchApplication) -> str:
+        return obj.mentee.get_full_name() or obj.mentee.email
+
+    @admin.display(description="waiting since", ordering="created_at")
+    def waiting_since(self, obj: MatchApplication) -> str:
+        return long_date(obj.created_at)
+
+    @admin.display(description="proposals so far")
+    def proposals_so_far(self, obj: MatchApplication) -> int:
+        return getattr(obj, "proposal_count", 0)
+
+    @admin.display(description="about the mentee")
+    def about_the_mentee(self, obj: MatchApplication) -> str:
+        profile = (
+            MenteeProfile.objects.select_related("grade", "school", "trust")
+            .filter(user_id=obj.mentee_id)
+            .first()
+        )
+        if profile is None:
+            return "–"
+        facts = [
+            profile.grade.name if profile.grade else "",
+            profile.school.name if profile.school else "",
+            f"{profile.trust.name} ({profile.trust.region})"
+            if profile.trust and profile.trust.region
+            else (profile.trust.name if profile.trust else ""),
+            profile.organisation,
+            profile.get_nation_display() if profile.nation else "",
+        ]
+        return "; ".join(fact for fact in facts if fact) or "–"
+
+    def has_propose_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("requests_app.change_matchapplication")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/propose/",
+                self.admin_site.admin_view(self.propose_view),
+                name="requests_app_matchapplication_propose",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        application = self.get_object(request, unquote(object_id))
+        extra = dict(extra_context or {})
+        if application is not None:
+            scheme = SchemeSettings.read()
+            waiting = application.state == ApplicationState.WAITING
+            extra.update(
+                scheme_proposes=scheme.scheme_proposes,
+                can_propose=(
+                    waiting and scheme.scheme_proposes and self.has_propose_permission(request)
+                ),
+                suggestions=matching.suggested_mentors(application) if waiting else [],
+                earlier_proposals=matching.proposals_to(application.mentee_id),
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    @method_decorator(require_POST)
+    def propose_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Propose the mentor chosen on the application's page; a refusal is a message."""
+        if not self.has_propose_permission(request):
+            raise PermissionDenied
+        application = self.get_object(request, unquote(object_id))
+        if application is None:
+            raise Http404("No such application.")
+        back = redirect("admin:requests_app_matchapplication_change", application.pk)
+        try:
+            mentor_id = int(request.POST.get("mentor", ""))
+        except ValueError:
+            messages.error(request, "Choose a mentor to propose.")
+            return back
+        try:
+            proposal = workflow.propose_match(
+                application_id=application.pk, mentor_id=mentor_id, admin_user=request.user
+            )
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error))
+            return back
+        messages.success(
+            request,
+            f"Proposed {proposal.mentor.full_name} to {self.mentee_name(application)}. "
+            "Both have been emailed and asked to answer by "
+            f"{long_date(proposal.response_deadline)}.",
+        )
+        return back
 
 
 @admin.register(MentoringRequest)

@@ -16,6 +16,7 @@ and the limit are in SQL, so a suggestion list costs two queries whatever the si
 the register, and only the rows shown get their reasons written out, in Python.
 """
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from functools import reduce
@@ -26,7 +27,7 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from accounts.models import MenteeProfile
 from register.models import SEARCHED_BIO_FIELDS, MentorProfile
 from requests_app.availability import places_taken_expression
-from requests_app.models import MatchApplication, MeetingMode, MentoringRequest
+from requests_app.models import MatchApplication, MeetingMode, MentoringRequest, RequestState
 from scheme.models import Nation
 
 # How many words of the application are looked for in bios: a handful is enough to
@@ -261,3 +262,56 @@ def _reasons(
     if mentioned:
         reasons.append(f"Bio mentions: {', '.join(mentioned)}")
     return reasons
+
+
+@dataclass(frozen=True)
+class EarlierProposal:
+    """A match proposed to the mentee before, as the scheme team sees it."""
+
+    mentor_name: str
+    proposed_on: datetime.datetime
+    outcome: str
+
+
+def _outcome(proposal: MentoringRequest) -> str:
+    """What became of a proposal; who said "not this time" and why is for the team only."""
+    if proposal.state == RequestState.REJECTED:
+        side = "the mentee" if proposal.answered_by_id == proposal.mentee_id else "the mentor"
+        reason = proposal.get_decline_reason_display()
+        return f"Not this time, said {side}" + (f": {reason}" if reason else "")
+    return PROPOSAL_OUTCOMES.get(proposal.state, RequestState(proposal.state).label)
+
+
+PROPOSAL_OUTCOMES = {
+    RequestState.PENDING: "Waiting for both answers",
+    RequestState.ACCEPTED: "Both said let's go ahead",
+    RequestState.EXPIRED: "Not answered in time",
+    RequestState.CANCELLED: "Cancelled by the scheme team",
+}
+
+
+def proposals_to(mentee_id: int) -> list[EarlierProposal]:
+    """Every match proposed to this mentee, newest first, in one query."""
+    proposals = (
+        MentoringRequest.objects.proposals()
+        .filter(application__mentee_id=mentee_id)
+        .select_related("mentor")
+        .only(
+            "state",
+            "created_at",
+            "answered_by_id",
+            "mentee_id",
+            "decline_reason",
+            "mentor__first_name",
+            "mentor__last_name",
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return [
+        EarlierProposal(
+            mentor_name=proposal.mentor.full_name,
+            proposed_on=proposal.created_at,
+            outcome=_outcome(proposal),
+        )
+        for proposal in proposals
+    ]

@@ -44,6 +44,7 @@ from requests_app.models import (
     ExtensionRequest,
     Feedback,
     FeedbackStage,
+    MatchApplication,
     Meeting,
     MentoringRequest,
     NonWorkingDay,
@@ -190,6 +191,9 @@ def build_world(users: dict[str, object]) -> World:
         for person, role in ((mentee, "mentee"), (users["mentor"], "mentor"))
     ]
     waiting = WaitingListEntry.objects.create(mentee=other_mentee, mentor=mentor)
+    application = MatchApplication.objects.create(
+        mentee=other_mentee, aims="To feel confident again", help_areas="Rotas"
+    )
     draft = MentorProfileFactory(status=MentorStatus.DRAFT, email="draft.bio@example.nhs.uk")
     invited_user = UserFactory(email="invited.mentor@example.nhs.uk", password=None)
     invited = MentorProfileFactory(
@@ -222,6 +226,7 @@ def build_world(users: dict[str, object]) -> World:
             ExtensionRequest: [extension],
             Feedback: feedback,
             WaitingListEntry: [waiting],
+            MatchApplication: [application],
             MentorProfile: [mentor, other_mentor, draft, invited],
             get_user_model(): [users[name] for name in PERSONAS],
             Email: [email],

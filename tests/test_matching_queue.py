@@ -1,10 +1,14 @@
 """The scheme team's matching queue: suggested mentors with their reasons, the queue and
 application pages in admin, and proposing a match from there."""
 
+import datetime
 
 import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.rules import SCHEME_ADMIN_GROUP
 from requests_app.matching import significant_words, suggested_mentors
 from requests_app.models import (
     ApplicationState,
@@ -14,6 +18,7 @@ from requests_app.models import (
     ProposalDeclineReason,
     RequestState,
 )
+from scheme.models import MatchingMode, SchemeSettings
 from tests.factories import (
     GradeFactory,
     MenteeFactory,
@@ -22,7 +27,9 @@ from tests.factories import (
     PartnershipFactory,
     SchoolFactory,
     TrustFactory,
+    give_two_factor,
 )
+from tests.test_query_budgets import FEW, MANY, growing, page_queries
 
 
 def apply(mentee, **fields) -> MatchApplication:
@@ -197,3 +204,257 @@ def test_suggestions_cost_the_same_queries_whatever_the_register(
         register_mentor(f"More{n:02d}", supportt_experience="Confidence, rota and leave.")
     with django_assert_num_queries(2):
         assert len(suggested_mentors(application)) == 10
+
+
+# --- The queue and the application's page in admin -------------------------------------------
+
+QUEUE = "/admin/requests_app/matchapplication/"
+
+
+@pytest.fixture
+def proposing(db):
+    """The scheme team proposes matches."""
+    scheme = SchemeSettings.load()
+    scheme.matching_mode = MatchingMode.ADMIN_PROPOSES
+    scheme.save()
+    return scheme
+
+
+@pytest.fixture
+def admin_client(client, scheme_admin, settings):
+    settings.ADMIN_REQUIRE_MFA = True
+    give_two_factor(scheme_admin)
+    client.force_login(scheme_admin)
+    return client
+
+
+def page_url(application: MatchApplication) -> str:
+    return reverse("admin:requests_app_matchapplication_change", args=[application.pk])
+
+
+def propose_url(application: MatchApplication) -> str:
+    return reverse("admin:requests_app_matchapplication_propose", args=[application.pk])
+
+
+def test_the_queue_lists_waiting_applications_first_oldest_first(admin_client, proposing):
+    now = timezone.now()
+    people = {name: MenteeFactory(first_name=name, last_name="Applicant") for name in "ABCD"}
+    apply(people["A"], created_at=now - datetime.timedelta(days=1))
+    apply(people["B"], created_at=now - datetime.timedelta(days=9))
+    apply(people["C"], created_at=now - datetime.timedelta(days=20), state="withdrawn")
+    proposed = apply(people["D"], created_at=now - datetime.timedelta(days=30), state="proposed")
+    MentoringRequestFactory(mentee=people["D"], application=proposed)
+
+    response = admin_client.get(QUEUE)
+
+    assert response.status_code == 200
+    rows = [(a.mentee.first_name, a.proposal_count) for a in response.context["cl"].result_list]
+    assert rows == [("B", 0), ("A", 0), ("D", 1), ("C", 0)]
+    text = response.content.decode()
+    assert "B Applicant" in text
+    assert "waiting since" in text.lower()
+
+
+def test_the_queue_filters_by_state(admin_client, proposing):
+    apply(MenteeFactory(first_name="Waiting"))
+    apply(MenteeFactory(first_name="Gone"), state="withdrawn")
+
+    response = admin_client.get(QUEUE, {"state__exact": "waiting"})
+
+    assert [a.mentee.first_name for a in response.context["cl"].result_list] == ["Waiting"]
+
+
+def test_the_application_page_is_read_only_and_shows_suggestions_and_history(
+    admin_client, proposing, mentee, known_register
+):
+    earlier = apply(mentee, state=ApplicationState.WITHDRAWN, closed_at=timezone.now())
+    MentoringRequestFactory(
+        mentee=mentee,
+        mentor=register_mentor("Before"),
+        application=earlier,
+        state=RequestState.REJECTED,
+        answered_by=mentee,
+        decline_reason=ProposalDeclineReason.KNOW_EACH_OTHER,
+    )
+    application = apply(mentee)
+
+    response = admin_client.get(page_url(application))
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'name="_save"' not in text  # nothing of the application can be changed
+    assert "Rota planning and confidence" in text
+    assert [s.mentor.last_name for s in response.context["suggestions"]] == [
+        "Best",
+        "Roomy",
+        "Adams",
+        "Apple",
+        "Fine",
+    ]
+    assert "Bio mentions: rota, planning, confidence" in text
+    assert text.count(">Propose this match</button>") == 5
+    assert f'action="{propose_url(application)}"' in text
+    # The history names who said no and why: for the scheme team only.
+    assert "Not this time, said the mentee: We know each other or work closely together" in text
+
+
+def test_no_proposing_while_mentees_choose_their_mentor(admin_client, mentee, known_register):
+    response = admin_client.get(page_url(apply(mentee)))
+
+    text = response.content.decode()
+    assert "Propose this match" not in text
+    assert "change the matching mode" in text
+
+
+def test_a_mentee_or_mentor_never_reaches_the_queue(client, mentee, mentor):
+    application = apply(mentee)
+    for user in (mentee, mentor):
+        client.force_login(user)
+        for url in (QUEUE, page_url(application)):
+            response = client.get(url)
+            assert response.status_code in (302, 403)
+        response = client.post(propose_url(application), {"mentor": mentor.mentor_profile.pk})
+        assert response.status_code in (302, 403)
+    assert not application.proposals.exists()
+
+
+def test_the_application_page_never_shows_mentoring_content(
+    admin_client, proposing, mentee, known_register
+):
+    """Agendas, messages and notes stay between the two: only dates and outcomes here."""
+    earlier = apply(mentee, state=ApplicationState.MATCHED, closed_at=timezone.now())
+    proposal = MentoringRequestFactory(
+        mentee=mentee,
+        mentor=known_register["fine"],
+        application=earlier,
+        state=RequestState.ACCEPTED,
+        message="SECRET MESSAGE",
+        response_message="SECRET ANSWER",
+    )
+    partnership = PartnershipFactory(request=proposal, state=PartnershipState.COMPLETED)
+    partnership.meetings.create(
+        starts_at=timezone.now(), mode=MeetingMode.VIDEO, agenda="SECRET AGENDA"
+    )
+
+    response = admin_client.get(page_url(apply(mentee)))
+
+    assert "SECRET" not in response.content.decode()
+
+
+# --- Proposing from the application's page -------------------------------------------------
+
+
+def test_proposing_a_suggested_mentor(admin_client, proposing, mentee, known_register, committed):
+    application = apply(mentee)
+    best = known_register["best"]
+
+    response = admin_client.post(propose_url(application), {"mentor": best.pk}, follow=True)
+
+    assert response.redirect_chain == [(page_url(application), 302)]
+    proposal = application.proposals.get()
+    assert proposal.mentor == best
+    assert proposal.state == RequestState.PENDING
+    application.refresh_from_db()
+    assert application.state == ApplicationState.PROPOSED
+    text = response.content.decode()
+    assert f"Proposed {best.full_name} to" in text
+    # No longer waiting: no more suggestions or buttons; the proposal is in the history.
+    assert "Propose this match" not in text
+    assert "Waiting for both answers" in text
+
+
+def test_a_refused_proposal_is_a_message_not_an_error(
+    admin_client, proposing, mentee, known_register
+):
+    application = apply(mentee)
+    full = known_register["fine"]
+    PartnershipFactory(request__mentor=full, state=PartnershipState.ACTIVE)
+
+    response = admin_client.post(propose_url(application), {"mentor": full.pk}, follow=True)
+
+    assert response.status_code == 200
+    assert "no space for another mentee" in response.content.decode()
+    assert not application.proposals.exists()
+
+
+@pytest.mark.parametrize("posted", [{}, {"mentor": "nobody"}])
+def test_proposing_without_a_mentor_says_so(admin_client, proposing, mentee, posted):
+    application = apply(mentee)
+
+    response = admin_client.post(propose_url(application), posted, follow=True)
+
+    assert "Choose a mentor to propose." in response.content.decode()
+    assert not application.proposals.exists()
+
+
+def test_proposing_needs_a_post(admin_client, proposing, mentee):
+    assert admin_client.get(propose_url(apply(mentee))).status_code == 405
+
+
+def test_proposing_needs_the_permission_to_change_applications(
+    admin_client, proposing, mentee, known_register
+):
+    """Staff who may only look at applications see the suggestions, without buttons."""
+    group = Group.objects.get(name=SCHEME_ADMIN_GROUP)
+    group.permissions.remove(Permission.objects.get(codename="change_matchapplication"))
+    application = apply(mentee)
+
+    page = admin_client.get(page_url(application)).content.decode()
+    response = admin_client.post(propose_url(application), {"mentor": known_register["best"].pk})
+
+    assert "Bio mentions" in page
+    assert "Propose this match</button>" not in page
+    assert response.status_code == 403
+    assert not application.proposals.exists()
+
+
+# --- Query budgets -----------------------------------------------------------------------------
+
+# Admin's own reads (two-factor, the user's permissions), then the page's: the queue's
+# count and rows (with each mentee and their proposals so far); the application's page
+# reads the application (twice: for the suggestions, and admin's own form), the scheme
+# settings, the mentee's profile (twice: the suggestions and "about the mentee"), the
+# suggested mentors, the proposals made before, and the application's history.
+QUEUE_BUDGET = 4
+APPLICATION_BUDGET = 10
+
+
+def measured(client, url: str, grow) -> list[int]:
+    """The page's queries (less the session's own) with FEW, then MANY rows grown."""
+    counts = []
+    for size in (FEW, MANY):
+        grow(size)
+        counts.append(len(page_queries(client, url)))
+    return counts
+
+
+def test_the_queue_reads_the_same_queries_whatever_its_length(admin_client, proposing):
+    def make():
+        mentee = MenteeFactory()
+        earlier = apply(mentee, state=ApplicationState.WITHDRAWN, closed_at=timezone.now())
+        MentoringRequestFactory(mentee=mentee, application=earlier, state=RequestState.EXPIRED)
+        apply(mentee)
+
+    few, many = measured(admin_client, QUEUE, growing(make))
+
+    assert few == many <= QUEUE_BUDGET
+
+
+def test_the_application_page_reads_the_same_queries_whatever_the_register(
+    admin_client, proposing, mentee
+):
+    """Mentors with space and full ones, and proposals made before: 2 of each, then 30."""
+    earlier = apply(mentee, state=ApplicationState.WITHDRAWN, closed_at=timezone.now())
+    application = apply(mentee)
+
+    def make():
+        proposed = register_mentor("Before", capacity=3, supportt_experience="Rota confidence")
+        PartnershipFactory(request__mentor=proposed, state=PartnershipState.ACTIVE)
+        MentoringRequestFactory(
+            mentee=mentee, mentor=proposed, application=earlier, state=RequestState.EXPIRED
+        )
+        register_mentor("Spare", capacity=2, supportt_experience="Confidence")
+
+    few, many = measured(admin_client, page_url(application), growing(make))
+
+    assert few == many <= APPLICATION_BUDGET
