@@ -326,13 +326,25 @@ class MentorProfileAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: MentorProfile | None = None):
         profile = current_profile()
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if profile.uses(f)]})
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        f for f in options["fields"] if not isinstance(f, str) or profile.uses(f)
+                    ],
+                },
+            )
             for name, options in super().get_fieldsets(request, obj)
         ]
 
     def get_list_display(self, request: HttpRequest):
         profile = current_profile()
-        shown = [name for name in super().get_list_display(request) if profile.uses(name)]
+        shown = [
+            name
+            for name in super().get_list_display(request)
+            if not isinstance(name, str) or profile.uses(name)
+        ]
         if profile.uses("organisation"):
             shown.insert(shown.index("full_name") + 1, "organisation")
         return shown
@@ -342,7 +354,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
         filters = [
             spec
             for spec in super().get_list_filter(request)
-            if not isinstance(spec, tuple) or profile.uses(spec[0])
+            if not isinstance(spec, tuple) or profile.uses(str(spec[0]))
         ]
         if profile.uses("nation"):
             filters.insert(filters.index("gender"), "nation")

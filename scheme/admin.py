@@ -1,11 +1,14 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods
 
@@ -63,7 +66,7 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
     # The kind of scheme changes only with its preset: "Apply a scheme profile".
     readonly_fields = ["profile"]
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "apply-profile/",
@@ -79,6 +82,8 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
         rows = []
         for name, value in PROFILES[key].settings.items():
             field = SchemeSettings._meta.get_field(name)
+            if not isinstance(field, models.Field):
+                raise TypeError(f"{name} is not a setting.")
             shown = dict(field.flatchoices).get(value, value) if field.choices else value
             now = (
                 getattr(scheme, f"get_{name}_display")() if field.choices else getattr(scheme, name)
@@ -103,6 +108,8 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
         if key and key not in PROFILES:
             key = ""
         if request.method == "POST" and key:
+            if isinstance(request.user, AnonymousUser):  # admin_view has let in staff only
+                raise PermissionDenied
             apply_profile(key=key, by=request.user)
             self.message_user(
                 request,
@@ -146,7 +153,7 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
 
 
 def _field_lists(profile: Profile) -> dict[str, list[str]]:
-    def labels(names) -> list[str]:
+    def labels(names: Iterable[str]) -> list[str]:
         return [FIELD_LABELS[name] for name in names]
 
     return {
