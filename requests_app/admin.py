@@ -417,6 +417,8 @@ class PartnershipAdmin(ReadOnlyAdmin):
         "sessions",
         "mentee_confirmed_at",
         "mentor_confirmed_at",
+        "mentee_confidentiality_at",
+        "mentor_confidentiality_at",
         "ended_at",
         "end_reason",
         "end_note",

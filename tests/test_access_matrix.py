@@ -151,8 +151,9 @@ class World:
 def build_world(users: dict[str, object]) -> World:
     """Every kind of object, each owned by some personas and not by others.
 
-    mentee and mentor: an accepted request, an active partnership with a meeting, a
-    private note, an extension request and feedback from both sides.
+    mentee and mentor: an accepted request, an active partnership (with the first-meeting
+    checklist on) with a meeting and its agenda, a private note, an extension request
+    and feedback from both sides.
     other_mentee: a pending request to mentor, a declined one from other_mentor,
     and a place on mentor's waiting list. A draft bio no mentee may see, and an
     invited mentor who has not chosen a password yet.
@@ -172,7 +173,7 @@ def build_world(users: dict[str, object]) -> World:
         created_at=timezone.now() - datetime.timedelta(days=20),
     )
     partnership = PartnershipFactory(request=accepted, state=PartnershipState.ACTIVE)
-    meeting = MeetingFactory(partnership=partnership)
+    meeting = MeetingFactory(partnership=partnership, agenda="How to say no to extra work")
     pending = MentoringRequestFactory(mentee=other_mentee, mentor=mentor, message="Hello")
     declined = MentoringRequestFactory(
         mentee=other_mentee, mentor=other_mentor, state=RequestState.REJECTED
@@ -204,7 +205,10 @@ def build_world(users: dict[str, object]) -> World:
     # The scheme admin has set up two-factor authentication, as admin and the admin's
     # powers on the app's pages require (ADMIN_REQUIRE_MFA).
     give_two_factor(users["scheme_admin"])
-    SchemeSettings.load()
+    # The first meeting's checklist on, so the partnership page shows it to both.
+    scheme = SchemeSettings.load()
+    scheme.first_meeting_checklist = True
+    scheme.save()
     ensure_default_texts()
     NonWorkingDay.objects.create(date=datetime.date(2026, 12, 29), description="Closure")
     DataEvent.objects.create(user=mentee, user_label=f"user #{mentee.pk}", kind="exported")
