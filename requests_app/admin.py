@@ -180,8 +180,8 @@ class MatchApplicationAdmin(ReadOnlyAdmin):
             )
         ).order_by(*self.get_ordering(request))
 
-    def get_ordering(self, request: HttpRequest) -> list[str]:
-        return ["queue_order", "created_at", "pk"]
+    def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
+        return ("queue_order", "created_at", "pk")
 
     @admin.display(description="mentee")
     def mentee_name(self, obj: MatchApplication) -> str:

@@ -282,7 +282,7 @@ def _outcome(proposal: MentoringRequest) -> str:
     return PROPOSAL_OUTCOMES.get(proposal.state, RequestState(proposal.state).label)
 
 
-PROPOSAL_OUTCOMES = {
+PROPOSAL_OUTCOMES: dict[str, str] = {
     RequestState.PENDING: "Waiting for both answers",
     RequestState.ACCEPTED: "Both said let's go ahead",
     RequestState.EXPIRED: "Not answered in time",
