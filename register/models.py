@@ -137,8 +137,9 @@ def _words_query(q: str) -> SearchQuery:
 
 
 # What the register's free-text search looks in (MentorProfileQuerySet.matching): names
-# (weighted higher on PostgreSQL), then experience, motivation, interests and
-# where they meet in person.
+# (weighted higher on PostgreSQL), then experience, motivation, interests,
+# where they meet in person, and the public health network profile's organisation
+# and area of expertise (empty in a SuppoRTT scheme).
 SEARCHED_NAME_FIELDS = ("first_name", "last_name")
 SEARCHED_BIO_FIELDS = (
     "supportt_experience",
@@ -146,6 +147,8 @@ SEARCHED_BIO_FIELDS = (
     "motivation",
     "interests",
     "face_to_face_location",
+    "expertise",
+    "organisation",
 )
 
 
@@ -154,7 +157,17 @@ def _joined(names: tuple[str, ...]) -> Concat:
     parts: list = []
     for name in names:
         parts += [models.F(name), models.Value("\n")]
-    return Concat(*parts[:-1], output_field=models.TextField())
+    return _concat(parts[:-1])
+
+
+def _concat(parts: list) -> Concat:
+    """Concat, nested in halves past eight parts: SQLite writes a Concat as one pair
+    inside the next, and its parser stops at about a dozen levels ("parser stack
+    overflow")."""
+    if len(parts) <= 8:
+        return Concat(*parts, output_field=models.TextField())
+    half = len(parts) // 2
+    return Concat(_concat(parts[:half]), _concat(parts[half:]), output_field=models.TextField())
 
 
 class ByDatabase(models.Func):

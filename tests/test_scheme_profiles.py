@@ -396,14 +396,16 @@ def ph_mentor(first: str, nation: str = "scotland", **fields):
     from tests.factories import MentorProfileFactory
 
     return MentorProfileFactory(
-        first_name=first,
-        last_name="Mentor",
-        organisation=f"{first} Council",
-        nation=nation,
-        expertise=f"{first} knows health protection well.",
-        supportt_experience="I came back from parental leave.",
-        time_away_experience="A year away.",
-        **fields,
+        **{
+            "first_name": first,
+            "last_name": "Mentor",
+            "organisation": f"{first} Council",
+            "nation": nation,
+            "expertise": f"{first} knows health protection well.",
+            "supportt_experience": "I came back from parental leave.",
+            "time_away_experience": "A year away.",
+            **fields,
+        }
     )
 
 
@@ -677,3 +679,14 @@ def test_the_supportt_mentee_admin_is_as_before(admin_for_scheme, mentee):
 
     assert 'name="school"' in change
     assert 'name="organisation"' not in change
+
+
+def test_words_find_a_mentor_by_area_of_expertise_or_organisation(browsing_allowed, client, mentee):
+    from tests.test_search import SEARCH, names
+
+    ph_mentor("Morag", expertise="Screening programmes and immunisation.")
+    ph_mentor("Bryn", organisation="Public Health Wales")
+    client.force_login(mentee)
+
+    assert names(client.get(SEARCH, {"q": "immunisation"})) == ["Morag Mentor"]
+    assert names(client.get(SEARCH, {"q": "Wales"})) == ["Bryn Mentor"]
