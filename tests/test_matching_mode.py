@@ -301,3 +301,36 @@ def test_switching_the_mode_in_admin_changes_what_mentees_see(
     assert "The scheme team matches you with a mentor" in client.get(SEARCH).content.decode()
     with pytest.raises(workflow.WorkflowError):
         workflow.send_request(mentee=mentee, mentor_id=mentors["free"].pk)
+
+
+# --- In a browser ------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("register_open", [True, False])
+def test_the_pages_for_mentees_who_are_matched_pass_axe(
+    page, live_server, client, mentee, mentors, register_open
+):
+    from django.conf import settings as django_settings
+
+    from tests.axe import AXE_TAGS, RUN_AXE, format_violations, inject_axe
+    from tests.test_accessibility_walk import Walk, block_outside_requests, check_reflow
+
+    set_mode(ADMIN_PROPOSES, register_open=register_open)
+    client.force_login(mentee)
+    block_outside_requests(page)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    walk = Walk()
+    for url in (SEARCH, profile_url(mentors["free"]), profile_url(mentors["full"])):
+        response = page.goto(live_server.url + url)
+        assert response is not None
+        assert response.status == 200
+        inject_axe(page)
+        if violations := page.evaluate(RUN_AXE, AXE_TAGS):
+            walk.problems.append(format_violations(url, violations))
+        check_reflow(page, walk, url)
+
+    assert walk.problems == [], "\n".join(walk.problems)
