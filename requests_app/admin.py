@@ -137,6 +137,7 @@ class MatchApplicationAdmin(ReadOnlyAdmin):
     list_display = ["pk", "mentee_name", "state", "waiting_since", "proposals_so_far"]
     list_filter = ["state"]
     list_select_related = ["mentee"]
+    search_fields = ["mentee__email", "mentee__last_name"]
     show_full_result_count = False
     fields = [
         "mentee",

@@ -458,3 +458,12 @@ def test_the_application_page_reads_the_same_queries_whatever_the_register(
     few, many = measured(admin_client, page_url(application), growing(make))
 
     assert few == many <= APPLICATION_BUDGET
+
+
+def test_the_queue_finds_a_mentee_by_name_or_email(admin_client, proposing):
+    apply(MenteeFactory(first_name="Asha", last_name="Patel", email="asha@example.nhs.uk"))
+    apply(MenteeFactory(first_name="Tom", last_name="Reed", email="tom@example.nhs.uk"))
+
+    for query in ("patel", "asha@example"):
+        response = admin_client.get(QUEUE, {"q": query})
+        assert [a.mentee.first_name for a in response.context["cl"].result_list] == ["Asha"]
