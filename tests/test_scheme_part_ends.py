@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from requests_app import workflow
 from requests_app.models import ExtensionRequest, PartnershipState
-from scheme.models import SchemeSettings
+from scheme.models import MatchingMode, SchemeSettings
 from tests.test_partnerships import add_meeting, at, hold, make_partnership, moment
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +104,18 @@ def test_with_extensions_the_pages_still_offer_more_sessions(client, active, men
         client.force_login(mentee)
         detail = client.get(reverse("requests:partnership", args=[active.pk])).content.decode()
     assert reverse("requests:partnership_extension", args=[active.pk]) in detail
+
+
+def test_when_the_scheme_team_matches_a_past_partnership_points_the_mentee_to_applying(
+    client, mentee, mentor
+):
+    scheme = SchemeSettings.load()
+    scheme.matching_mode = MatchingMode.ADMIN_PROPOSES
+    scheme.save()
+    completed = make_partnership(mentee, mentor, state=PartnershipState.COMPLETED)
+
+    with at(2, 2):
+        client.force_login(mentee)
+        html = client.get(reverse("requests:partnership", args=[completed.pk])).content.decode()
+    assert reverse("requests:apply") in html
+    assert reverse("mentor_search") not in html
