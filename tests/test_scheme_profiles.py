@@ -690,3 +690,38 @@ def test_words_find_a_mentor_by_area_of_expertise_or_organisation(browsing_allow
 
     assert names(client.get(SEARCH, {"q": "immunisation"})) == ["Morag Mentor"]
     assert names(client.get(SEARCH, {"q": "Wales"})) == ["Bryn Mentor"]
+
+
+def test_a_public_health_bio_sent_in_tells_the_team_organisation_and_nation(
+    public_health, client, committed
+):
+    from django.core import mail
+
+    from register.models import MentorProfile
+    from tests.test_bio_submission import DEADLINE, at_london, set_deadline, submission
+
+    set_deadline(DEADLINE)
+    data = submission(
+        grade=None,
+        school=None,
+        trust=None,
+        supportt_experience=None,
+        organisation="Public Health Scotland",
+        expertise="Health protection.",
+        nation="scotland",
+    )
+    with at_london(2026, 6, 1, 12), committed():
+        response = client.post(reverse("submit_bio"), data)
+
+    assert response.status_code == 302, response.context["form"].errors
+    bio = MentorProfile.objects.get(email="priya.shah@example.nhs.uk")
+    assert (bio.organisation, bio.nation, bio.school) == (
+        "Public Health Scotland",
+        "scotland",
+        None,
+    )
+    body = mail.outbox[-1].body
+    assert "Organisation: Public Health Scotland" in body
+    assert "UK nation: Scotland" in body
+    assert "School" not in body
+    assert "None" not in body
