@@ -281,6 +281,31 @@ def test_a_partnership_ended_early_tells_the_mentee_what_happens_next(
     assert says in email.body
 
 
+@pytest.mark.parametrize(
+    ("mode", "says"),
+    [
+        (SELF_SELECT, "you can choose a mentor from the register again"),
+        (ADMIN_PROPOSES, "apply to be matched again and the scheme team will propose a mentor"),
+    ],
+)
+def test_a_completed_partnership_tells_the_mentee_how_to_find_more_support(
+    mentee, mentors, committed, mode, says
+):
+    set_mode(mode)
+    PartnershipFactory(
+        request__mentee=mentee,
+        request__mentor=mentors["free"],
+        state=PartnershipState.ACTIVE,
+        window_ends_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+
+    with committed():
+        assert workflow.complete_finished_partnerships() == 1
+
+    (email,) = [m for m in mail.outbox if m.to == [mentee.email] and "complete" in m.subject]
+    assert says in email.body
+
+
 # --- The setting is live -------------------------------------------------------------------------
 
 

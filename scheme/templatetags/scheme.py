@@ -1,4 +1,4 @@
-"""The scheme's own name, from its settings, for emails (Django templates)."""
+"""The scheme's own name and matching mode, from its settings, for emails (Django templates)."""
 
 from django import template
 from django.core.cache import cache
@@ -7,30 +7,31 @@ from scheme.models import SchemeSettings
 
 register = template.Library()
 
-# A job renders thousands of emails at once: the name is read once a minute at most,
-# so a change in admin reaches emails within a minute and no job grows a query per email.
-CACHE_KEY = "scheme-name"
+# A job renders thousands of emails at once: the settings emails name are read once a
+# minute at most, in one query, so a change in admin reaches emails within a minute and
+# no job grows a query per email.
+CACHE_KEY = "scheme-for-emails"
 CACHE_SECONDS = 60
+
+
+def _for_emails() -> tuple[str, bool]:
+    """(the scheme's name, whether mentees choose their mentor)."""
+
+    def read() -> tuple[str, bool]:
+        scheme = SchemeSettings.load()
+        return scheme.scheme_name, scheme.mentees_choose
+
+    name, choose = cache.get_or_set(CACHE_KEY, read, CACHE_SECONDS)
+    return str(name), bool(choose)
 
 
 @register.simple_tag
 def scheme_name() -> str:
-    name = cache.get_or_set(CACHE_KEY, lambda: SchemeSettings.load().scheme_name, CACHE_SECONDS)
-    return str(name)
-
-
-MENTEES_CHOOSE_CACHE_KEY = "scheme-mentees-choose"
+    return _for_emails()[0]
 
 
 @register.simple_tag
 def mentees_choose() -> bool:
     """Whether mentees choose their mentor (the matching mode): emails that tell a mentee
-    what to do next say "choose another mentor" or that the scheme team will propose
-    one. Cached as the name is, for the same reason."""
-    return bool(
-        cache.get_or_set(
-            MENTEES_CHOOSE_CACHE_KEY,
-            lambda: SchemeSettings.read().mentees_choose,
-            CACHE_SECONDS,
-        )
-    )
+    what to do next say "choose another mentor", or that the scheme team will propose one."""
+    return _for_emails()[1]
