@@ -112,6 +112,14 @@ def mentee_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             pronouns=data["pronouns"],
         )
         forget_eligibility(request.session)
+        if not SchemeSettings.read().mentees_choose:
+            # The scheme team proposes every match: the next step is applying for one.
+            messages.success(
+                request,
+                "Your account is ready. Next, tell us what you would like from mentoring, "
+                "and the scheme team will find you a peer mentor.",
+            )
+            return redirect("requests:apply")
         messages.success(request, "Your account is ready. You can now look for a peer mentor.")
         return redirect("mentor_search")
     return render(request, "accounts/mentee_profile.jinja", {"form": form, "answer": answer})

@@ -535,7 +535,7 @@ def test_a_public_health_mentee_gives_organisation_area_of_work_and_nation(publi
     assert "Enter the organisation you work for." in missing.content.decode()
     assert "Choose the UK nation you work in." in missing.content.decode()
 
-    client.post(
+    done = client.post(
         MENTEE_PROFILE,
         {
             "first_name": "Ailsa",
@@ -547,6 +547,7 @@ def test_a_public_health_mentee_gives_organisation_area_of_work_and_nation(publi
         },
     )
 
+    assert done["Location"] == reverse("requests:apply")
     profile = MenteeProfile.objects.get(user=user)
     assert (profile.organisation, profile.area_of_work, profile.nation) == (
         "NHS Lothian",
