@@ -21,7 +21,8 @@ def _for_emails() -> tuple[str, bool]:
         scheme = SchemeSettings.load()
         return scheme.scheme_name, scheme.mentees_choose
 
-    name, choose = cache.get_or_set(CACHE_KEY, read, CACHE_SECONDS)
+    cached = cache.get_or_set(CACHE_KEY, read, CACHE_SECONDS)
+    name, choose = cached if cached is not None else read()
     return str(name), bool(choose)
 
 
