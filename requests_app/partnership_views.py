@@ -187,7 +187,10 @@ def first_meeting(request: HttpRequest, pk: int) -> HttpResponse:
         if done.value.mentee_confidentiality_at and done.value.mentor_confidentiality_at:
             text = "Thank you. You have both ticked that you talked about confidentiality."
         else:
-            text = f"Thank you. {summary.other_name} will tick it too on their page."
+            text = (
+                f"Thank you. Once {summary.other_name} has ticked it too, "
+                "your next meeting can be planned."
+            )
         messages.success(request, text)
         return _back(partnership)
     return _page(
@@ -372,7 +375,9 @@ def meeting_agenda(request: HttpRequest, pk: int) -> HttpResponse:
             meeting_id=meeting.pk, mentee=request.user, agenda=data["agenda"]
         ),
     ):
-        messages.success(request, f"Saved. {summary.other_name} can read it on this page.")
+        messages.success(
+            request, f"Saved. {summary.other_name} can read it on your partnership page."
+        )
         return _back(partnership, "#meetings")
     return _page(
         request,
