@@ -19,6 +19,7 @@ from privacy.personal_data import (
     erase_blockers,
     export_user_data,
 )
+from scheme.profiles import current_profile
 
 
 class DeleteAccountForm(forms.Form):
@@ -55,7 +56,11 @@ def my_data(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/data_index.jinja",
-        {"is_mentee": is_mentee(user), "is_mentor": is_mentor(user)},
+        {
+            "is_mentee": is_mentee(user),
+            "is_mentor": is_mentor(user),
+            "asks_training": current_profile().asks_training_status,
+        },
     )
 
 

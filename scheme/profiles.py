@@ -69,6 +69,7 @@ class Profile:
     bio_fields: tuple[str, ...]  # of PROFILE_BIO_FIELDS
     mentee_fields: tuple[str, ...]  # of PROFILE_MENTEE_FIELDS
     eligibility: str  # an EligibilityQuestions
+    who_can_take_part: str  # one sentence, for the log-in and sign-up pages
     # The profile's own wording of texts in PROFILE_TEXT_SLUGS; a slug left out takes
     # the service's default wording (scheme.texts.DEFAULT_TEXTS).
     texts: dict[str, ProfileText] = field(default_factory=dict)
@@ -118,6 +119,10 @@ SUPPORTT = Profile(
     bio_fields=("grade", "school", "trust", "supportt_experience", "time_away_experience"),
     mentee_fields=("grade", "school", "trust"),
     eligibility=EligibilityQuestions.RETURNING_TRAINEE,
+    who_can_take_part=(
+        "The peer mentoring scheme is for doctors in training who are returning to training "
+        "after time away."
+    ),
 )
 
 PUBLIC_HEALTH = Profile(
@@ -145,6 +150,10 @@ PUBLIC_HEALTH = Profile(
     bio_fields=("organisation", "expertise", "nation"),
     mentee_fields=("organisation", "area_of_work", "nation"),
     eligibility=EligibilityQuestions.PUBLIC_HEALTH_WORKFORCE,
+    who_can_take_part=(
+        "The peer mentoring scheme is for people working in public health in England, "
+        "Scotland, Wales or Northern Ireland."
+    ),
     texts={
         "home": ProfileText(
             title="Peer mentoring across the UK's public health community",

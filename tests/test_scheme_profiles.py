@@ -726,3 +726,33 @@ def test_a_public_health_bio_sent_in_tells_the_team_organisation_and_nation(
     assert "UK nation: Scotland" in body
     assert "School" not in body
     assert "None" not in body
+
+
+# --- Who the scheme is for, on the account pages ----------------------------------------------
+
+
+def test_the_log_in_and_sign_up_pages_say_who_a_public_health_scheme_is_for(public_health, client):
+    client.post(ELIGIBILITY, {"situation": "public_health"})
+
+    for url in (reverse("account_login"), reverse("account_signup")):
+        html = client.get(url).content.decode()
+        assert "people working in public health" in html
+        assert "doctors in training" not in html
+
+
+def test_the_log_in_page_says_who_supportt_is_for(client, db):
+    html = client.get(reverse("account_login")).content.decode()
+
+    assert "doctors in training who are returning to training" in html
+
+
+def test_your_data_page_lists_what_a_public_health_scheme_holds(public_health, client):
+    from tests.factories import MenteeProfileFactory
+
+    profile = MenteeProfileFactory(training_status="", organisation="NHS Fife", nation="scotland")
+    client.force_login(profile.user)
+
+    html = client.get(reverse("my_data")).content.decode()
+
+    assert "your organisation, area of work and the UK nation you work in" in html
+    assert "time out of training" not in html
