@@ -34,10 +34,10 @@ from scheme.models import Nation
 # find a shared interest, and each adds a LIKE per bio field to the statement.
 MAX_WORDS = 6
 MIN_WORD_LENGTH = 4
-# The bio fields a word is looked for in: the register's searched bio fields and the
-# area of expertise a public health profile asks for. icontains reads the same on
-# SQLite and PostgreSQL, so both give the same suggestions and reasons.
-BIO_FIELDS = (*SEARCHED_BIO_FIELDS, "expertise")
+# The bio fields a word is looked for in: the register's searched bio fields (the area
+# of expertise a public health profile asks for among them). icontains reads the same
+# on SQLite and PostgreSQL, so both give the same suggestions and reasons.
+BIO_FIELDS = tuple(dict.fromkeys((*SEARCHED_BIO_FIELDS, "expertise")))
 # Words too common in "what I would like from mentoring" to say anything about a mentor.
 COMMON_WORDS = frozenset(
     [
