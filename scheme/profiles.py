@@ -9,14 +9,12 @@ A profile names:
   answers, out of those that differ between schemes. A field a profile does not use
   is hidden on every page, form, export and bulk-upload template.
 
-The profile in use is read through current_profile(), kept in the cache so that the
-pages that hide fields pay no query for it; applying a profile forgets the cached one.
+The profile in use is read through current_profile(), from the settings the cache keeps,
+so that the pages that hide fields pay no query for it.
 """
 
 from dataclasses import dataclass, field
 from typing import Any
-
-from django.core.cache import cache
 
 from scheme.models import MatchingMode, MeetingPlanner, SchemeProfile, SchemeSettings
 
@@ -109,6 +107,7 @@ SUPPORTT = Profile(
         "sessions_per_partnership": 4,
         "partnership_months": 6,
         "extensions_allowed": True,
+        "first_meeting_checklist": False,
         "extension_sessions": 4,
         "cancellation_notice_hours": 24,
         "meetings_planned_by": MeetingPlanner.EITHER,
@@ -138,6 +137,7 @@ PUBLIC_HEALTH = Profile(
         "partnership_months": 6,
         # Anything after the six meetings is the pair's own arrangement.
         "extensions_allowed": False,
+        "first_meeting_checklist": True,
         "extension_sessions": 0,
         "cancellation_notice_hours": 24,
         # The mentee sets up the meetings and their agenda.
@@ -223,20 +223,7 @@ def profile_of(scheme: SchemeSettings) -> Profile:
     return PROFILES.get(scheme.profile, SUPPORTT)
 
 
-CACHE_KEY = "scheme:profile:1"
-# Applying a profile forgets this at once; a minute bounds a process that missed it
-# (the cache's local stand-in while Redis is unreachable).
-CACHE_SECONDS = 60
-
-
 def current_profile() -> Profile:
-    """The scheme's profile: from the cache, or one query."""
-    key = cache.get(CACHE_KEY)
-    if key not in PROFILES:
-        key = SchemeSettings.load().profile
-        cache.set(CACHE_KEY, key, CACHE_SECONDS)
-    return PROFILES.get(key, SUPPORTT)
-
-
-def forget_current_profile() -> None:
-    cache.delete(CACHE_KEY)
+    """The scheme's profile, from the settings as the cache keeps them
+    (SchemeSettings.cached: a query at most once a minute, and again after a change)."""
+    return profile_of(SchemeSettings.cached())

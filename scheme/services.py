@@ -5,7 +5,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from scheme.models import SchemeSettings, SchemeText
-from scheme.profiles import PROFILE_TEXT_SLUGS, PROFILES, forget_current_profile
+from scheme.profiles import PROFILE_TEXT_SLUGS, PROFILES
 from scheme.texts import default_text
 
 
@@ -40,6 +40,4 @@ def apply_profile(*, key: str, by: AbstractBaseUser) -> SchemeSettings:
         ),
         single_object=True,
     )
-    transaction.on_commit(forget_current_profile)
-    forget_current_profile()
     return scheme
