@@ -65,6 +65,8 @@ def shared_reasons(mentor: MentorProfile, viewer: Viewer) -> tuple[str, ...]:
         reasons.append("Same trust")
     elif mentor.trust_id in viewer.region_trust_ids:
         reasons.append("Same region")
+    if viewer.nation and mentor.nation == viewer.nation:
+        reasons.append("Same nation")
     return tuple(reasons)
 
 

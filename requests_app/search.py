@@ -117,6 +117,7 @@ class Viewer:
     school_id: int | None = None
     trust_id: int | None = None
     region_trust_ids: frozenset[int] = frozenset()  # trusts in the same region as theirs
+    nation: str = ""  # the UK nation they work in (a public health network's mentee)
 
     @property
     def offer_own_trust(self) -> bool:
@@ -133,6 +134,7 @@ def viewer_for(user, reference: ReferenceData) -> Viewer:
         user_id=user.pk,
         is_mentee=True,
         school_id=profile.school_id,
+        nation=profile.nation,
         trust_id=profile.trust_id,
         region_trust_ids=frozenset(
             pk for pk, name in reference.trust_regions if region and name == region

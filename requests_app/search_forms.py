@@ -145,7 +145,10 @@ def active_filters(form: MentorSearchForm, filters: MentorFilters) -> tuple[Acti
     for name in ("school", "grade", "trust", "nation", "gender", "platform"):
         value = getattr(filters, name)
         if value:
-            label = f"{str(form.fields[name].label).lower()}: {choice_label(name, value)}"
+            field_label = str(form.fields[name].label)
+            if not field_label[:2].isupper():  # "UK nation" keeps its capitals
+                field_label = field_label.lower()
+            label = f"{field_label}: {choice_label(name, value)}"
             found.append(ActiveFilter(label, _without(params, name)))
     if filters.outside_trust:
         found.append(ActiveFilter("outside my own trust", _without(params, "not_my_trust")))

@@ -756,3 +756,23 @@ def test_your_data_page_lists_what_a_public_health_scheme_holds(public_health, c
 
     assert "your organisation, area of work and the UK nation you work in" in html
     assert "time out of training" not in html
+
+
+def test_a_public_health_mentee_sees_which_mentors_work_in_their_nation(browsing_allowed, client):
+    from tests.factories import MenteeProfileFactory
+    from tests.test_search import SEARCH, cards_by_name
+
+    mentee = MenteeProfileFactory(
+        training_status="", grade=None, school=None, trust=None, nation="wales"
+    ).user
+    ph_mentor("Bryn", nation="wales")
+    ph_mentor("Morag", nation="scotland")
+    client.force_login(mentee)
+
+    response = client.get(SEARCH, {"nation": "wales"})
+    cards = cards_by_name(response.content.decode())
+    everyone = cards_by_name(client.get(SEARCH).content.decode())
+
+    assert "Same nation" in cards["Bryn Mentor"]
+    assert "Same nation" not in everyone["Morag Mentor"]
+    assert "UK nation: Wales" in response.content.decode()
