@@ -76,6 +76,7 @@ class NonWorkingDayAdmin(admin.ModelAdmin):
 
 class TransitionInline(admin.TabularInline):
     model = Transition
+    template = "admin/edit_inline/tabular_named.html"
     readonly_fields = ("at", "from_state", "to_state", "actor", "reason")
     fields = readonly_fields
     extra = 0

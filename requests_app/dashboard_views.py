@@ -39,6 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "is_scheme_admin": is_scheme_team(user),
             "needs_two_factor": admin_needs_two_factor(user),
             "mentor_profile": getattr(user, "mentor_profile", None),
+            "scheme": SchemeSettings.cached(),
             **_matching_context(user, mentee),
             **dashboard_context(user, request),
         },

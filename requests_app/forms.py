@@ -378,7 +378,7 @@ class ProposalAnswerForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("answer") == "not_now" and not cleaned.get("reason"):
             self.add_error("reason", "Choose the reason that fits best")
         return cleaned

@@ -28,7 +28,8 @@ from accounts.models import MenteeProfile
 from register.models import SEARCHED_BIO_FIELDS, MentorProfile
 from requests_app.availability import places_taken_expression
 from requests_app.models import MatchApplication, MeetingMode, MentoringRequest, RequestState
-from scheme.models import Nation
+from scheme.models import Nation, SchemeSettings
+from scheme.profiles import profile_of
 
 # How many words of the application are looked for in bios: a handful is enough to
 # find a shared interest, and each adds a LIKE per bio field to the statement.
@@ -191,9 +192,11 @@ def offering_space_to(application: MatchApplication, profile: MenteeProfile | No
         .filter(places_free__gt=0)
     )
     if application.avoid_own_workplace and profile is not None:
-        if profile.trust_id is not None:
+        # The workplace the scheme asks about: a trust (SuppoRTT) or an organisation.
+        asks = profile_of(SchemeSettings.cached())
+        if profile.trust_id is not None and asks.uses("trust"):
             mentors = mentors.exclude(trust_id=profile.trust_id)
-        if profile.organisation.strip():
+        if profile.organisation.strip() and asks.uses("organisation"):
             mentors = mentors.exclude(organisation__iexact=profile.organisation.strip())
     return mentors
 

@@ -817,7 +817,7 @@ def answer_proposal(
             allowed=Q(),
             reason=f"Both would like to go ahead, the {role} last",
         )
-        MatchApplication.objects.filter(pk=proposal.application_id).update(
+        MatchApplication.objects.filter(pk=proposal.application_id or 0).update(
             state=ApplicationState.MATCHED, closed_at=now, updated_at=now
         )
         _record(
@@ -857,7 +857,9 @@ def _back_to_the_queue(application_ids, *, now: datetime.datetime, reason: str) 
     )
 
 
-def _admin_link(application: MatchApplication) -> str:
+def _admin_link(application: MatchApplication | None) -> str:
+    """The scheme team's page of an application (every proposal has one)."""
+    assert application is not None
     return _absolute("admin:requests_app_matchapplication_change", application.pk)
 
 
@@ -1364,6 +1366,7 @@ def _send_agreement_record(partnership: Partnership, *, now: datetime.datetime) 
             f"Usually by: {partnership.get_usual_mode_display()}",
         ]
     )
+    assert partnership.mentee_confirmed_at and partnership.mentor_confirmed_at  # both, by now
     record = AgreementRecord.objects.create(
         partnership=partnership,
         mentee_name=_side(partnership, "mentee")["full_name"],
