@@ -153,10 +153,11 @@ def build_world(users: dict[str, object]) -> World:
 
     mentee and mentor: an accepted request, an active partnership (with the first-meeting
     checklist on) with a meeting and its agenda, a private note, an extension request
-    and feedback from both sides.
+    and feedback from both sides; mentee and other_mentor: a match the scheme team
+    proposed before, which mentee declined.
     other_mentee: a pending request to mentor, a declined one from other_mentor,
-    and a place on mentor's waiting list. A draft bio no mentee may see, and an
-    invited mentor who has not chosen a password yet.
+    a place on mentor's waiting list and an application waiting for a match. A draft
+    bio no mentee may see, and an invited mentor who has not chosen a password yet.
     """
     from requests_app.models import MentorNote
 
@@ -195,6 +196,18 @@ def build_world(users: dict[str, object]) -> World:
     application = MatchApplication.objects.create(
         mentee=other_mentee, aims="To feel confident again", help_areas="Rotas"
     )
+    # A match the scheme team proposed to mentee before, which mentee said no to.
+    earlier = MatchApplication.objects.create(
+        mentee=mentee, aims="Confidence", state="withdrawn", closed_at=timezone.now()
+    )
+    proposal = MentoringRequestFactory(
+        mentee=mentee,
+        mentor=other_mentor,
+        application=earlier,
+        state=RequestState.REJECTED,
+        answered_by=mentee,
+        decline_reason="not_now",
+    )
     draft = MentorProfileFactory(status=MentorStatus.DRAFT, email="draft.bio@example.nhs.uk")
     invited_user = UserFactory(email="invited.mentor@example.nhs.uk", password=None)
     invited = MentorProfileFactory(
@@ -223,7 +236,7 @@ def build_world(users: dict[str, object]) -> World:
     return World(
         users=users,
         objects={
-            MentoringRequest: [accepted, pending, declined],
+            MentoringRequest: [accepted, pending, declined, proposal],
             Partnership: [partnership],
             Meeting: [meeting],
             MentorNote: [note],
@@ -638,11 +651,18 @@ ACCESS: dict[str, Rule] = {
     "mentor_profile": Rule(bio_viewer),
     "mentor_photo": Rule(photo_viewer),
     "requests:send": Rule(can_request),
-    "requests:mentee_detail": ONLY_THE_MENTEE,
+    # A proposal's request page sends its people on to the proposal's page.
+    "requests:mentee_detail": Rule(owner("mentee"), ok=frozenset({200, 302})),
     "requests:withdraw": ONLY_THE_MENTEE,
     "requests:waiting_list_join": Rule(can_request),
     "requests:waiting_list_leave": ONLY_THE_MENTEE,
-    "requests:decide": ONLY_THE_MENTOR,
+    # Applying to be matched: while the scheme team does not propose matches, a mentee
+    # without an open application is told so (404); one with an application may change it.
+    "requests:apply": Rule(role(is_mentee), ok=frozenset({200, 404})),
+    "requests:application_withdraw": MENTEES,
+    # A proposal's page, for its two people; the requests that are not proposals have none.
+    "requests:proposal": Rule(party, ok=frozenset({200, 404})),
+    "requests:decide": Rule(owner("mentor"), ok=frozenset({200, 302})),
     "requests:accept": ONLY_THE_MENTOR,
     "requests:decline": ONLY_THE_MENTOR,
     # Partnerships: both sides share the pages; the notes are the mentor's alone and
