@@ -212,7 +212,10 @@ def summarise(
             }
         )
     if role == "mentee" and state == PartnershipState.ENDED_EARLY:
-        todo.append({"text": "Choose another mentor", "href": reverse("mentor_search")})
+        if summary.scheme.mentees_choose:
+            todo.append({"text": "Choose another mentor", "href": reverse("mentor_search")})
+        else:
+            todo.append({"text": "Apply to be matched again", "href": reverse("requests:apply")})
     return summary
 
 

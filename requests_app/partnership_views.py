@@ -331,8 +331,10 @@ def end_partnership(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     ):
         text = f"Your partnership with {summary.other_name} has ended. We have let them know."
-        if summary.role == "mentee":
+        if summary.role == "mentee" and summary.scheme.mentees_choose:
             text += " You can choose another mentor whenever you are ready."
+        elif summary.role == "mentee":
+            text += " You can apply to be matched again whenever you are ready."
         messages.success(request, text)
         return _back(partnership)
     return _page(request, "end", summary, form=form)

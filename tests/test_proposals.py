@@ -446,3 +446,25 @@ def test_a_declined_proposal_page_blames_nobody(proposal, client, mentee, mentor
 
     assert "will not go ahead" in page
     assert "availability" not in page.lower().split("will not go ahead")[1][:300]
+
+
+def test_after_ending_early_the_mentee_is_sent_back_to_apply(proposing, client, mentee, mentor):
+    from tests.test_partnerships import make_partnership
+
+    partnership = make_partnership(mentee, mentor)
+    client.force_login(mentee)
+    end_page = client.get(reverse("requests:partnership_end", args=[partnership.pk]))
+    assert "apply to be matched again straight away" in end_page.content.decode()
+
+    response = client.post(
+        reverse("requests:partnership_end", args=[partnership.pk]),
+        {"reason": "circumstances", "note": ""},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "You can apply to be matched again whenever you are ready." in page
+    assert "choose another mentor" not in page.lower()
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert "Apply to be matched again" in dashboard
+    assert "Choose another mentor" not in dashboard
