@@ -831,11 +831,11 @@ def test_the_dashboard_context_is_four_queries_whatever_the_past(
     """Feedback due, the partnerships shown in full (none: so no meetings to read), and
     the past page's count and rows, each with its sessions held. The scheme's settings
     (who offers the next mentor) come from the cache."""
-    SchemeSettings.cached()
     for profile_user in (mentor, other_mentor):
         partnership = make_partnership(mentee, profile_user)
         add_meeting(partnership, moment(1, 11, 18), state=MeetingState.HELD)
         workflow.end_partnership_early(partnership_id=partnership.pk, user=mentee, reason="other")
+    SchemeSettings.cached()
 
     with django_assert_num_queries(4):
         overview = dashboard_context(mentee, now=moment(2, 1))["partnerships_overview"]
