@@ -112,7 +112,7 @@ def mentee_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             pronouns=data["pronouns"],
         )
         forget_eligibility(request.session)
-        if not SchemeSettings.read().mentees_choose:
+        if not SchemeSettings.cached().mentees_choose:
             # The scheme team proposes every match: the next step is applying for one.
             messages.success(
                 request,

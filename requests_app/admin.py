@@ -234,7 +234,7 @@ class MatchApplicationAdmin(ReadOnlyAdmin):
         application = self.get_object(request, unquote(object_id))
         extra = dict(extra_context or {})
         if application is not None:
-            scheme = SchemeSettings.read()
+            scheme = SchemeSettings.cached()
             waiting = application.state == ApplicationState.WAITING
             extra.update(
                 scheme_proposes=scheme.scheme_proposes,

@@ -76,7 +76,7 @@ def mentor_profile(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     profile = get_mentor_profile_for_viewer(request.user, pk)
     if profile.user_id == request.user.pk and (gate := framework_redirect(request)):
         return gate
-    scheme = SchemeSettings.read()
+    scheme = SchemeSettings.cached()
     if (
         profile.user_id != request.user.pk
         and not register_shown_to(request.user, scheme)
@@ -95,7 +95,7 @@ def my_bio_preview(request: AuthenticatedHttpRequest, profile: MentorProfile) ->
     return render(
         request,
         "register/mentor_profile.jinja",
-        _profile_context(request, profile, SchemeSettings.read()),
+        _profile_context(request, profile, SchemeSettings.cached()),
     )
 
 

@@ -26,7 +26,7 @@ def mentor_search(request: HttpRequest) -> HttpResponse:
     """Every filter lives in the query string, so a search can be bookmarked and shared."""
     if not can_search_register(request.user):
         raise PermissionDenied("Only mentees and the scheme team can search the register.")
-    scheme = SchemeSettings.read()
+    scheme = SchemeSettings.cached()
     if not register_shown_to(request.user, scheme):
         return render(request, "register/matched_by_team.jinja")
     reference = reference_data()

@@ -41,7 +41,7 @@ def _mentor_gate(request: HttpRequest) -> HttpResponse | None:
 @require_http_methods(["GET", "HEAD", "POST"])
 def send_request(request: HttpRequest, mentor_id: int) -> HttpResponse:
     _require_mentee(request)
-    scheme = SchemeSettings.read()
+    scheme = SchemeSettings.cached()
     if not scheme.mentees_choose:
         messages.info(request, workflow.SCHEME_MATCHES)
         return redirect("dashboard")
@@ -118,7 +118,7 @@ def mentee_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "requests/mentee_detail.jinja",
-        {"r": mentoring_request, "mentees_choose": SchemeSettings.read().mentees_choose},
+        {"r": mentoring_request, "mentees_choose": SchemeSettings.cached().mentees_choose},
     )
 
 
@@ -134,7 +134,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             "Your request has been withdrawn."
-            + (" You can choose another mentor." if SchemeSettings.read().mentees_choose else ""),
+            + (" You can choose another mentor." if SchemeSettings.cached().mentees_choose else ""),
         )
     return redirect("requests:mentee_detail", mentoring_request.pk)
 
