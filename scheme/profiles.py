@@ -44,7 +44,7 @@ FIELD_LABELS = {
     "time_away_experience": "Experience of time away from training",
 }
 # Texts whose wording differs between schemes: applying a profile replaces them.
-PROFILE_TEXT_SLUGS = ("home", "how-it-works", "privacy")
+PROFILE_TEXT_SLUGS = ("home", "how-it-works", "privacy", "agreement")
 
 
 class EligibilityQuestions:
@@ -121,6 +121,39 @@ SUPPORTT = Profile(
     who_can_take_part=(
         "The peer mentoring scheme is for doctors in training who are returning to training "
         "after time away."
+    ),
+)
+
+_PUBLIC_HEALTH_AGREEMENT = ProfileText(
+    title="Our mentoring agreement",
+    body=(
+        "Talk these points through together, in your own words, before you confirm. "
+        "When you have both confirmed, the agreement goes to the scheme team and you can "
+        "plan your first meeting.\n\n"
+        "## Confidentiality\n\n"
+        "- What we talk about stays between us. Neither of us reports on the other to an "
+        "employer, a manager or the scheme team.\n"
+        "- There is one exception: if what is shared raises a worry about someone's "
+        "safety, we talk about getting the right help, together where we can.\n"
+        "- We talk about confidentiality explicitly at our first meeting.\n\n"
+        "## Working as peers\n\n"
+        "- We may bring different expertise, but neither of us is senior in this "
+        "partnership. We learn from each other.\n"
+        "- The mentor listens, asks questions and offers other ways of seeing things, "
+        "rather than giving solutions.\n\n"
+        "## Our meetings\n\n"
+        "- The mentee sets up each meeting and says what they would like to focus on.\n"
+        "- We meet at a time and in a way that suits us both: usually about an hour, "
+        "monthly, up to {sessions} times over {months} months.\n"
+        "- If one of us cannot make a meeting, we tell the other as early as we can, at "
+        "least {notice_hours} hours before where possible.\n"
+        "- Notes are optional. Any we keep are brief, secure and identify nobody.\n\n"
+        "## Feedback and ending\n\n"
+        "- The scheme team asks us both for feedback half-way through and at the end.\n"
+        "- If it is not working, we talk about it first. Either of us can end the "
+        "partnership, and the scheme team is told.\n"
+        "- After our last meeting the scheme's part ends. Anything we choose to "
+        "continue is our own arrangement."
     ),
 )
 
@@ -213,6 +246,7 @@ PUBLIC_HEALTH = Profile(
                 "Write to the scheme team with any question about your data."
             ),
         ),
+        "agreement": _PUBLIC_HEALTH_AGREEMENT,
     },
 )
 

@@ -776,3 +776,20 @@ def test_a_public_health_mentee_sees_which_mentors_work_in_their_nation(browsing
     assert "Same nation" in cards["Bryn Mentor"]
     assert "Same nation" not in everyone["Morag Mentor"]
     assert "UK nation: Wales" in response.content.decode()
+
+
+def test_each_profile_has_its_own_mentoring_agreement(scheme_admin):
+    from scheme.texts import get_agreement_text
+
+    apply_profile(key=SchemeProfile.PUBLIC_HEALTH, by=scheme_admin)
+    network = get_agreement_text().body
+    assert "The mentee sets up each meeting" in network
+    assert "up to 6 times over 6 months" in network
+    assert "you can ask the scheme team" not in network  # no extensions in this scheme
+
+    apply_profile(key=SchemeProfile.SUPPORTT, by=scheme_admin)
+    supportt = get_agreement_text().body
+    assert "If you need more sessions when they are used up, you can ask the scheme team" in (
+        supportt
+    )
+    assert "The mentee sets up each meeting" not in supportt
