@@ -271,6 +271,23 @@ def _start_partnership(
         left_at=now, outcome=WaitingOutcome.MATCHED
     )
     places_may_have_freed(released)
+    # Matched: an application of theirs leaves the queue (in the "both" mode, one may
+    # wait while the mentee's own request is accepted).
+    matched = list(
+        MatchApplication.objects.open().filter(mentee=request.mentee).values_list("pk", "state")
+    )
+    MatchApplication.objects.filter(pk__in=[pk for pk, _ in matched]).update(
+        state=ApplicationState.MATCHED, closed_at=now, updated_at=now
+    )
+    for pk, state in matched:
+        _record(
+            at=now,
+            actor=by,
+            application_id=pk,
+            from_state=state,
+            to_state=ApplicationState.MATCHED,
+            reason="" if pk == request.application_id else "Matched by their own request",
+        )
     return partnership
 
 
@@ -817,16 +834,6 @@ def answer_proposal(
             allowed=Q(),
             reason=f"Both would like to go ahead, the {role} last",
         )
-        MatchApplication.objects.filter(pk=proposal.application_id or 0).update(
-            state=ApplicationState.MATCHED, closed_at=now, updated_at=now
-        )
-        _record(
-            at=now,
-            actor=user,
-            application_id=proposal.application_id,
-            from_state=ApplicationState.PROPOSED,
-            to_state=ApplicationState.MATCHED,
-        )
         partnership = _start_partnership(proposal, mentor, by=user, now=now)
         partnership = _for_email(partnership.pk)
         for side in ("mentee", "mentor"):
@@ -1018,7 +1025,9 @@ def offer_free_places(
             )
             .values_list("pk", "capacity")
         )
-        free = _free_places(dict(candidates))
+        # Where only the scheme team makes matches, a place offered could not be taken:
+        # the lists wait (lapses and closures still run) until mentees choose again.
+        free = _free_places(dict(candidates)) if scheme.mentees_choose else {}
         # The first `free` in line for each mentor, in one query: numbered in order of
         # joining, passing over anyone who has a mentor now.
         in_line = (

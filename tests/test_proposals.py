@@ -468,3 +468,38 @@ def test_after_ending_early_the_mentee_is_sent_back_to_apply(proposing, client, 
     dashboard = client.get(reverse("dashboard")).content.decode()
     assert "Apply to be matched again" in dashboard
     assert "Choose another mentor" not in dashboard
+
+
+def test_in_both_modes_an_accepted_own_request_takes_the_application_off_the_queue(
+    mentee, mentor, committed
+):
+    set_mode(MatchingMode.BOTH)
+    application = workflow.apply_to_be_matched(mentee=mentee, wishes=WISHES)
+    request = workflow.send_request(mentee=mentee, mentor_id=mentor.mentor_profile.pk)
+
+    workflow.accept_request(request_id=request.pk, mentor_user=mentor)
+
+    application.refresh_from_db()
+    assert application.state == ApplicationState.MATCHED
+    assert list(
+        Transition.objects.filter(application=application).values_list("to_state", "reason")
+    ) == [("waiting", ""), ("matched", "Matched by their own request")]
+    assert not MatchApplication.objects.waiting().exists()
+
+
+def test_no_waiting_list_place_is_offered_while_only_the_scheme_team_matches(
+    proposing, mentee, mentor, committed
+):
+    from requests_app.models import WaitingListEntry
+
+    entry = WaitingListEntry.objects.create(mentee=mentee, mentor=mentor.mentor_profile)
+
+    with committed():
+        assert workflow.offer_free_places() == 0
+
+    entry.refresh_from_db()
+    assert not entry.is_offered
+    assert mail.outbox == []
+    set_mode(MatchingMode.BOTH)
+    with committed():
+        assert workflow.offer_free_places() == 1
