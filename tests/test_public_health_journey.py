@@ -25,7 +25,6 @@ from requests_app.models import (
     PartnershipState,
 )
 from scheme.models import SchemeSettings
-from scheme.services import apply_profile
 from tests.axe import assert_no_axe_violations
 from tests.conftest import PAGE_TIMEOUT_MS
 from tests.factories import TEST_PASSWORD, MenteeProfileFactory, MentorProfileFactory, UserFactory
@@ -90,9 +89,7 @@ def test_the_public_health_network_journey(page, browser, live_server, db):
     scheme_admin = UserFactory(
         verified=True, is_staff=True, is_superuser=True, email="network.team@example.org"
     )
-    apply_profile(key="public_health", by=scheme_admin)
-    scheme = SchemeSettings.load()
-    inbox = scheme.inbox_email
+    inbox = SchemeSettings.load().inbox_email
     mentee = UserFactory(verified=True, email="amira.khan@example.org", first_name="Amira")
     mentee.last_name = "Khan"
     mentee.save()
@@ -117,6 +114,24 @@ def test_the_public_health_network_journey(page, browser, live_server, db):
     first_page = new_page(browser, live_server)
     mentor_page = new_page(browser, live_server)
 
+    # The scheme team makes the scheme a public health network, from the settings page.
+    with at(1, 4, 8):
+        admin_page.goto(
+            "/accounts/login/?next=" + reverse("admin:scheme_schemesettings_changelist")
+        )
+        admin_page.locator("[name='login']").fill(scheme_admin.email)
+        admin_page.locator("[name='password']").fill(TEST_PASSWORD)
+        admin_page.locator("form:has([name='password']) [type='submit']").click()
+        admin_page.get_by_role("link", name="Apply a scheme profile").click()
+        assert_no_axe_violations(admin_page)
+        admin_page.get_by_role("link", name="Public health network").click()
+        expect(admin_page.locator("#content")).to_contain_text("will be replaced")
+        assert_no_axe_violations(admin_page)
+        admin_page.get_by_role("button", name=re.compile("Apply")).click()
+        scheme = SchemeSettings.load()
+        assert scheme.profile == "public_health"
+        assert not scheme.mentees_choose
+
     # Monday 4 January: the mentee applies from the dashboard.
     with at(1, 4, 9):
         log_in(page, mentee.email)
@@ -139,12 +154,7 @@ def test_the_public_health_network_journey(page, browser, live_server, db):
 
     # The scheme team proposes the first mentor from the matching queue.
     with at(1, 4, 11):
-        admin_page.goto(
-            "/accounts/login/?next=" + reverse("admin:requests_app_matchapplication_changelist")
-        )
-        admin_page.locator("[name='login']").fill(scheme_admin.email)
-        admin_page.locator("[name='password']").fill(TEST_PASSWORD)
-        admin_page.locator("form:has([name='password']) [type='submit']").click()
+        admin_page.goto(reverse("admin:requests_app_matchapplication_changelist"))
         assert_no_axe_violations(admin_page)  # the matching queue
         admin_page.get_by_role("link", name=re.compile(str(application.pk))).first.click()
         propose(admin_page, application, "Priya Shah")
