@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "register",
     "requests_app",
     "privacy",
+    "reports",
 ]
 
 MIDDLEWARE = [

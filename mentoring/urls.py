@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("accounts.mentee_urls")),
     path("", include("privacy.urls")),
     path("", include("requests_app.urls")),
+    path("scheme-figures/", include("reports.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),  # before allauth's, which it stands in for

@@ -60,6 +60,7 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
             },
         ),
         ("Register", {"fields": ["bio_submission_deadline", "bio_changes_need_review"]}),
+        ("Figures", {"fields": ["quiet_partnership_weeks", "monthly_summary_email"]}),
         ("Personal data", {"fields": ["data_retention_months"]}),
     ]
 

@@ -139,6 +139,17 @@ class SchemeSettings(models.Model):
         default=True, help_text="Ask both sides for feedback half-way through."
     )
     feedback_end = models.BooleanField(default=True, help_text="Ask both sides at the end.")
+    quiet_partnership_weeks = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text="The scheme's figures list active partnerships with no meeting for this "
+        "many weeks.",
+    )
+    monthly_summary_email = models.BooleanField(
+        default=True,
+        help_text="Email the scheme inbox a summary of last month's figures, with the "
+        "spreadsheet attached, on the first of each month.",
+    )
     bio_submission_deadline = models.DateField(
         null=True,
         blank=True,
