@@ -85,6 +85,8 @@ NOT_EXPORTED_MODELS = {
     "requests_app.NotesKey": "the key of a partnership's private notes, itself encrypted",
     # The bio is exported; its history holds only states, numbers and dates.
     "register.BioEvent": "the history of a bio's status, pause and capacity",
+    # Who downloaded the scheme's exports: for the scheme's own audit, kept by superusers.
+    "reports.ExportRecord": "who downloaded which export and when; no data of the export",
 }
 
 MENTOR_LEFT_MESSAGE = (

@@ -238,6 +238,10 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
     "accounts.User.password": "a password hash; erasure makes it unusable",
     "register.MentorProfile.invitation_nonce": "a random code that expires invitation links",
     "accounts.DataEvent.user_label": "an opaque reference ('user #5'), never a name",
+    "reports.ExportRecord.who_label": "an opaque reference ('user #5'), never a name",
+    "reports.ExportRecord.filters": "an admin list's query string: the scheme team's filters",
+    "reports.ExportRecord.kind": "a choice",
+    "reports.ExportRecord.fmt": "a choice",
     # Choices: one of a fixed list of values.
     "accounts.MenteeProfile.training_status": "a choice",
     "accounts.DataEvent.kind": "a choice",
@@ -296,7 +300,7 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
 }
 
 # The apps whose models the test checks.
-CHECKED_APPS = ("scheme", "accounts", "register", "requests_app", "outbox")
+CHECKED_APPS = ("scheme", "accounts", "register", "requests_app", "outbox", "reports")
 
 
 def is_text_field(field) -> bool:
