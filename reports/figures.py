@@ -1,0 +1,835 @@
+"""The scheme's figures for a period: the read side of the dashboard, the spreadsheet's
+figures sheet, the management command and the monthly summary.
+
+Every figure is counted by the database with aggregate queries, a fixed number of them
+whatever the size of the scheme. Two figures need the scheme's calendar and are worked
+out in Python from one bounded query each: working days to answer (the period's answered
+requests, with the closure days read once) and days from sign-up to a mentee's first
+request and first meeting (the mentees whose first one fell in the period).
+
+What is counted when:
+- a request is counted as sent in the period it was sent, and by its outcome in the
+  period it was answered (accepted, declined, withdrawn, cancelled) or ran out of time;
+  mentees' own requests and the scheme team's proposals are counted on separate lines;
+- a partnership is counted as started when it started, completed or ended early when
+  it ended;
+- a session is counted by the day it was planned for (held or cancelled);
+- feedback by when it was asked for (response rate) and when it was answered (averages,
+  comments).
+
+Never any mentoring content: no messages, notes, reasons written to the other side,
+agendas or applications' words; feedback comments without who wrote them, their role,
+partnership or date, ordered by their text. Breakdowns of people (by reason, grade,
+school, trust, region...) show counts from 1 to 4 as "fewer than 5"; averages of fewer
+than 5 answers are not shown either.
+"""
+
+import datetime
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Avg, Count, Exists, F, FloatField, Min, OuterRef, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accounts.models import MenteeProfile, TrainingStatus
+from register.models import MentorProfile, MentorStatus
+from requests_app.models import (
+    DeclineReason,
+    EndReason,
+    ExtensionRequest,
+    ExtensionState,
+    Feedback,
+    FeedbackStage,
+    MatchApplication,
+    Meeting,
+    MeetingState,
+    MentoringRequest,
+    NonWorkingDay,
+    Partnership,
+    PartnershipState,
+    ProposalDeclineReason,
+    RequestState,
+    WaitingListEntry,
+)
+from requests_app.working_days import annotate_working_days_left, is_working_day
+from scheme.models import Nation, SchemeSettings
+from scheme.profiles import current_profile
+
+from .periods import Period, current_quarter
+
+LONDON = ZoneInfo("Europe/London")
+FEWER_THAN_5 = "fewer than 5"
+SMALL_NUMBER = 5
+NOT_GIVEN = "Not given"
+ANSWER_TIME_BUCKETS = ("0 working days", "1", "2", "3", "4", "5 or more")
+RATINGS = (
+    ("rating_overall", "overall"),
+    ("rating_felt_heard", "felt heard"),
+    ("rating_would_recommend", "would recommend"),
+)
+
+Value = int | float | str
+
+
+def suppressed(count: int) -> int | str:
+    """A count of people in a breakdown: 1 to 4 could point at someone."""
+    return FEWER_THAN_5 if 0 < count < SMALL_NUMBER else count
+
+
+# --- What the figures hold ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    number: int
+    mentor_name: str
+    sent: datetime.datetime
+    deadline: datetime.datetime
+    working_days_left: int
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: datetime.date  # the first of the month
+    label: str  # "Oct 2026"
+    requests_sent: int = 0
+    accepted: int = 0
+    declined: int = 0
+    expired: int = 0
+    sessions_held: int = 0
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    """One kind of request (mentees' own, or proposals) in the period."""
+
+    sent: int = 0
+    accepted: int = 0
+    declined: int = 0
+    expired: int = 0
+    withdrawn: int = 0
+    cancelled: int = 0
+
+
+@dataclass(frozen=True)
+class MentorResponsiveness:
+    mentor_id: int
+    name: str
+    answered: int
+    median: float | None
+    p90: float | None
+    expired: int
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """People counted by one dimension: (value, mentees, mentors), counts as shown."""
+
+    title: str
+    rows: list[tuple[str, Value, Value]]
+    has_mentors: bool = True
+
+
+@dataclass(frozen=True)
+class FeedbackAverage:
+    stage: str  # "Mid-point", "End"
+    role: str  # "mentees", "mentors"
+    answers: int
+    ratings: dict[str, float | None]  # rating label -> average, None when suppressed
+
+    @property
+    def shown(self) -> bool:
+        return self.answers >= SMALL_NUMBER
+
+
+@dataclass
+class SchemeFigures:
+    period: Period
+    now: datetime.datetime
+    # Now
+    pending: list[PendingRequest] = field(default_factory=list)
+    applications_waiting: int = 0
+    bios_waiting_review: int = 0
+    invitations_not_used: int = 0
+    quiet_partnerships: int = 0
+    quiet_weeks: int = 6
+    feedback_not_returned: int = 0
+    waiting_list_entries: int = 0
+    mentors_with_waiting_list: int = 0
+    # The period
+    own_requests: RequestCounts = field(default_factory=RequestCounts)
+    proposals: RequestCounts = field(default_factory=RequestCounts)
+    declined_by_reason: list[tuple[str, Value]] = field(default_factory=list)
+    partnerships_started: int = 0
+    partnerships_completed: int = 0
+    partnerships_ended_early: int = 0
+    ended_early_by_reason: list[tuple[str, Value]] = field(default_factory=list)
+    sessions_held: int = 0
+    sessions_cancelled: int = 0
+    sessions_cancelled_late: int = 0
+    extensions_asked: int = 0
+    extensions_approved: int = 0
+    monthly: list[MonthFigures] = field(default_factory=list)
+    # Responsiveness
+    answered: int = 0
+    median_answer_days: float | None = None
+    p90_answer_days: float | None = None
+    expired_for_rate: int = 0
+    answer_times: list[tuple[str, int]] = field(default_factory=list)
+    mentors: list[MentorResponsiveness] = field(default_factory=list)
+    # Reach
+    breakdowns: list[Breakdown] = field(default_factory=list)
+    mentees_total: int = 0
+    mentors_total: int = 0
+    unmatched_mentees: int = 0
+    mentors_without_mentee: int = 0
+    capacity_offered: int = 0
+    capacity_used: int = 0
+    median_days_to_first_request: float | None = None
+    median_days_to_first_meeting: float | None = None
+    # Feedback
+    feedback: list[FeedbackAverage] = field(default_factory=list)
+    feedback_asked: int = 0
+    feedback_returned: int = 0
+    comments: list[str] = field(default_factory=list)
+
+    # --- Derived ---
+
+    @property
+    def overdue(self) -> list[PendingRequest]:
+        return [p for p in self.pending if p.overdue]
+
+    @property
+    def expiry_rate(self) -> float | None:
+        """Of the requests mentors answered or let run out in the period, the share that
+        ran out (per cent, one decimal)."""
+        total = self.answered + self.expired_for_rate
+        return round(100 * self.expired_for_rate / total, 1) if total else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return (
+            round(100 * self.feedback_returned / self.feedback_asked, 1)
+            if self.feedback_asked
+            else None
+        )
+
+    @property
+    def feedback_averages(self) -> list[tuple[str, float]]:
+        """For a chart: the averages shown (5 answers or more)."""
+        return [
+            (f"{f.stage}, {f.role}: {label}", value)
+            for f in self.feedback
+            if f.shown
+            for label, value in f.ratings.items()
+            if value is not None
+        ]
+
+    def mentors_sorted(self, sort: str) -> list[MentorResponsiveness]:
+        """The per-mentor table, by name (default), answered, median, p90 or expired;
+        the larger numbers (slower, more) first, mentors without a figure last."""
+        by_name = sorted(self.mentors, key=lambda m: (m.name.lower(), m.mentor_id))
+        if sort not in MENTOR_SORTS or sort == "name":
+            return by_name
+        return sorted(
+            by_name,
+            key=lambda m: (getattr(m, sort) is None, -(getattr(m, sort) or 0)),
+        )
+
+    def as_rows(self) -> list[tuple[str, str, Value]]:
+        """(section, figure, value) for every figure the dashboard shows, small numbers
+        in breakdowns already shown as "fewer than 5"; empty figures as ""."""
+        rows: list[tuple[str, str, Value]] = []
+
+        def add(section: str, name: str, value: Value | None) -> None:
+            rows.append((section, name, "" if value is None else value))
+
+        s = "Now"
+        add(s, "Requests waiting for an answer", len(self.pending))
+        add(s, "Requests past their deadline", len(self.overdue))
+        add(s, "Applications waiting to be matched", self.applications_waiting)
+        add(s, "Bios waiting for review", self.bios_waiting_review)
+        add(s, "Invitations not used", self.invitations_not_used)
+        add(
+            s,
+            f"Active partnerships with no meeting for {self.quiet_weeks} weeks",
+            self.quiet_partnerships,
+        )
+        add(s, "Feedback not returned", self.feedback_not_returned)
+        add(s, "People on waiting lists", self.waiting_list_entries)
+        add(s, "Mentors with a waiting list", self.mentors_with_waiting_list)
+
+        s = "Requests"
+        for kind, counts in (
+            ("Mentees' requests", self.own_requests),
+            ("Proposals", self.proposals),
+        ):
+            for name in ("sent", "accepted", "declined", "expired", "withdrawn", "cancelled"):
+                label = "not answered in time" if name == "expired" else name
+                add(s, f"{kind}: {label}", getattr(counts, name))
+        for reason, count in self.declined_by_reason:
+            add(s, f"Declined: {reason}", count)
+
+        s = "Partnerships"
+        add(s, "Started", self.partnerships_started)
+        add(s, "Completed", self.partnerships_completed)
+        add(s, "Ended early", self.partnerships_ended_early)
+        for reason, count in self.ended_early_by_reason:
+            add(s, f"Ended early: {reason}", count)
+        add(s, "Extensions asked for", self.extensions_asked)
+        add(s, "Extensions approved", self.extensions_approved)
+
+        s = "Sessions"
+        add(s, "Held", self.sessions_held)
+        add(s, "Cancelled", self.sessions_cancelled)
+        add(s, "Cancelled late", self.sessions_cancelled_late)
+
+        s = "Responsiveness"
+        add(s, "Requests answered by mentors", self.answered)
+        add(s, "Median working days to answer", self.median_answer_days)
+        add(s, "90th percentile working days to answer", self.p90_answer_days)
+        add(s, "Requests not answered in time", self.expired_for_rate)
+        add(s, "Not answered in time (%)", self.expiry_rate)
+        for bucket, count in self.answer_times:
+            add(s, f"Answered in {bucket}" + ("" if "day" in bucket else " working days"), count)
+
+        s = "Reach"
+        add(s, "Mentees", self.mentees_total)
+        add(s, "Mentors on the register", self.mentors_total)
+        for breakdown in self.breakdowns:
+            for value, mentees, mentors in breakdown.rows:
+                add(s, f"Mentees by {breakdown.title.lower()}: {value}", mentees)
+                if breakdown.has_mentors:
+                    add(s, f"Mentors by {breakdown.title.lower()}: {value}", mentors)
+        add(s, "Mentees never matched", self.unmatched_mentees)
+        add(s, "Mentors with no mentee", self.mentors_without_mentee)
+        add(s, "Places offered", self.capacity_offered)
+        add(s, "Places taken", self.capacity_used)
+        add(s, "Median days from sign-up to first request", self.median_days_to_first_request)
+        add(s, "Median days from sign-up to first meeting", self.median_days_to_first_meeting)
+
+        s = "Feedback"
+        add(s, "Surveys sent", self.feedback_asked)
+        add(s, "Surveys returned", self.feedback_returned)
+        add(s, "Response rate (%)", self.response_rate)
+        for f in self.feedback:
+            add(s, f"{f.stage}, {f.role}: answers", suppressed(f.answers))
+            for label, value in f.ratings.items():
+                add(s, f"{f.stage}, {f.role}: {label}", value if f.shown else FEWER_THAN_5)
+        return rows
+
+
+MENTOR_SORTS = ("name", "answered", "median", "p90", "expired")
+
+
+# --- Computing them -----------------------------------------------------------------------
+
+
+def scheme_figures(
+    period: Period | None = None, *, now: datetime.datetime | None = None
+) -> SchemeFigures:
+    period = period or current_quarter()
+    now = now or timezone.now()
+    scheme = SchemeSettings.cached()
+    figures = SchemeFigures(period=period, now=now, quiet_weeks=scheme.quiet_partnership_weeks)
+    _now(figures, now, scheme.quiet_partnership_weeks)
+    _requests(figures, period)
+    _partnerships_and_sessions(figures, period)
+    _monthly(figures, period)
+    _responsiveness(figures, period)
+    _reach(figures, period)
+    _feedback(figures, period)
+    return figures
+
+
+def _in(period: Period, name: str) -> Q:
+    return Q(**{f"{name}__gte": period.since, f"{name}__lt": period.until})
+
+
+def _now(figures: SchemeFigures, now: datetime.datetime, quiet_weeks: int) -> None:
+    pending = list(
+        MentoringRequest.objects.pending()
+        .select_related("mentor")
+        .only("pk", "created_at", "response_deadline", "mentor__first_name", "mentor__last_name")
+        .order_by("response_deadline", "pk")
+    )
+    annotate_working_days_left(pending, now)
+    figures.pending = [
+        PendingRequest(
+            number=r.pk,
+            mentor_name=r.mentor.full_name,
+            sent=r.created_at,
+            deadline=r.response_deadline,
+            working_days_left=r.days_left,
+            overdue=r.response_deadline < now,
+        )
+        for r in pending
+    ]
+    figures.applications_waiting = MatchApplication.objects.waiting().count()
+    figures.bios_waiting_review = MentorProfile.objects.filter(
+        status=MentorStatus.SUBMITTED
+    ).count()
+    # Invited, and the link not used yet: no log-in since the invitation.
+    figures.invitations_not_used = (
+        MentorProfile.objects.filter(invited_at__isnull=False)
+        .exclude(status=MentorStatus.RETIRED)
+        .filter(
+            Q(user__isnull=True)
+            | Q(user__last_login__isnull=True)
+            | Q(user__last_login__lt=F("invited_at"))
+        )
+        .count()
+    )
+    quiet_since = now - datetime.timedelta(weeks=quiet_weeks)
+    recent_meeting = Meeting.objects.filter(
+        partnership=OuterRef("pk"), starts_at__gte=quiet_since, starts_at__lte=now
+    ).exclude(state=MeetingState.CANCELLED)
+    figures.quiet_partnerships = (
+        Partnership.objects.filter(state=PartnershipState.ACTIVE, started_at__lt=quiet_since)
+        .exclude(Exists(recent_meeting))
+        .count()
+    )
+    figures.feedback_not_returned = Feedback.objects.awaiting_answer().count()
+    waiting = WaitingListEntry.objects.active().aggregate(
+        entries=Count("pk"), mentors=Count("mentor", distinct=True)
+    )
+    figures.waiting_list_entries = waiting["entries"]
+    figures.mentors_with_waiting_list = waiting["mentors"]
+
+
+_OUTCOMES = {
+    "accepted": RequestState.ACCEPTED,
+    "declined": RequestState.REJECTED,
+    "expired": RequestState.EXPIRED,
+    "withdrawn": RequestState.WITHDRAWN,
+    "cancelled": RequestState.CANCELLED,
+}
+
+
+def _requests(figures: SchemeFigures, period: Period) -> None:
+    counts: dict = {}
+    for kind, is_proposal in (("own", False), ("proposal", True)):
+        of_kind = Q(application__isnull=not is_proposal)
+        counts[f"{kind}_sent"] = Count("pk", filter=of_kind & _in(period, "created_at"))
+        for name, state in _OUTCOMES.items():
+            counts[f"{kind}_{name}"] = Count(
+                "pk", filter=of_kind & Q(state=state) & _in(period, "answered_at")
+            )
+    found = MentoringRequest.objects.filter(
+        _in(period, "created_at") | _in(period, "answered_at")
+    ).aggregate(**counts)
+    figures.own_requests = RequestCounts(
+        **{name: found[f"own_{name}"] for name in ("sent", *_OUTCOMES)}
+    )
+    figures.proposals = RequestCounts(
+        **{name: found[f"proposal_{name}"] for name in ("sent", *_OUTCOMES)}
+    )
+    labels = dict(DeclineReason.choices) | dict(ProposalDeclineReason.choices)
+    by_reason = Counter(
+        dict(
+            MentoringRequest.objects.filter(state=RequestState.REJECTED)
+            .filter(_in(period, "answered_at"))
+            .values_list("decline_reason")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    )
+    figures.declined_by_reason = [
+        (labels.get(reason, NOT_GIVEN) if reason else NOT_GIVEN, suppressed(n))
+        for reason, n in sorted(
+            by_reason.items(),
+            key=lambda item: list(labels).index(item[0]) if item[0] in labels else len(labels),
+        )
+    ]
+
+
+def _partnerships_and_sessions(figures: SchemeFigures, period: Period) -> None:
+    found = Partnership.objects.filter(
+        _in(period, "started_at") | _in(period, "ended_at")
+    ).aggregate(
+        started=Count("pk", filter=_in(period, "started_at")),
+        completed=Count("pk", filter=Q(state=PartnershipState.COMPLETED) & _in(period, "ended_at")),
+        ended_early=Count(
+            "pk", filter=Q(state=PartnershipState.ENDED_EARLY) & _in(period, "ended_at")
+        ),
+    )
+    figures.partnerships_started = found["started"]
+    figures.partnerships_completed = found["completed"]
+    figures.partnerships_ended_early = found["ended_early"]
+    by_reason = dict(
+        Partnership.objects.filter(state=PartnershipState.ENDED_EARLY)
+        .filter(_in(period, "ended_at"))
+        .values_list("end_reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    figures.ended_early_by_reason = [
+        (label, suppressed(by_reason.pop(value, 0))) for value, label in EndReason.choices
+    ]
+    if by_reason:  # ended before reasons were asked
+        figures.ended_early_by_reason.append((NOT_GIVEN, suppressed(sum(by_reason.values()))))
+
+    sessions = Meeting.objects.filter(_in(period, "starts_at")).aggregate(
+        held=Count("pk", filter=Q(state=MeetingState.HELD)),
+        cancelled=Count("pk", filter=Q(state=MeetingState.CANCELLED)),
+        late=Count("pk", filter=Q(state=MeetingState.CANCELLED, cancelled_late=True)),
+    )
+    figures.sessions_held = sessions["held"]
+    figures.sessions_cancelled = sessions["cancelled"]
+    figures.sessions_cancelled_late = sessions["late"]
+
+    extensions = ExtensionRequest.objects.filter(
+        _in(period, "created_at") | _in(period, "decided_at")
+    ).aggregate(
+        asked=Count("pk", filter=_in(period, "created_at")),
+        approved=Count("pk", filter=Q(state=ExtensionState.APPROVED) & _in(period, "decided_at")),
+    )
+    figures.extensions_asked = extensions["asked"]
+    figures.extensions_approved = extensions["approved"]
+
+
+def months_of(period: Period) -> list[datetime.date]:
+    first = period.start.replace(day=1)
+    months = []
+    while first <= period.end:
+        months.append(first)
+        first += relativedelta(months=1)
+    return months
+
+
+def _month(value: datetime.datetime | datetime.date) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        value = value.astimezone(LONDON).date()
+    return value.replace(day=1)
+
+
+def _monthly(figures: SchemeFigures, period: Period) -> None:
+    sent = {
+        _month(m): n
+        for m, n in MentoringRequest.objects.filter(_in(period, "created_at"))
+        .annotate(m=TruncMonth("created_at", tzinfo=LONDON))
+        .values_list("m")
+        .annotate(n=Count("pk"))
+        .values_list("m", "n")
+        .order_by()
+    }
+    answered: dict[tuple[datetime.date, str], int] = {}
+    for m, state, n in (
+        MentoringRequest.objects.filter(_in(period, "answered_at"))
+        .filter(state__in=[RequestState.ACCEPTED, RequestState.REJECTED, RequestState.EXPIRED])
+        .annotate(m=TruncMonth("answered_at", tzinfo=LONDON))
+        .values_list("m", "state")
+        .annotate(n=Count("pk"))
+        .values_list("m", "state", "n")
+        .order_by()
+    ):
+        answered[_month(m), state] = n
+    held = {
+        _month(m): n
+        for m, n in Meeting.objects.filter(_in(period, "starts_at"), state=MeetingState.HELD)
+        .annotate(m=TruncMonth("starts_at", tzinfo=LONDON))
+        .values_list("m")
+        .annotate(n=Count("pk"))
+        .values_list("m", "n")
+        .order_by()
+    }
+    figures.monthly = [
+        MonthFigures(
+            month=month,
+            label=f"{month:%b %Y}",
+            requests_sent=sent.get(month, 0),
+            accepted=answered.get((month, RequestState.ACCEPTED), 0),
+            declined=answered.get((month, RequestState.REJECTED), 0),
+            expired=answered.get((month, RequestState.EXPIRED), 0),
+            sessions_held=held.get(month, 0),
+        )
+        for month in months_of(period)
+    ]
+
+
+class WorkingDayIndex:
+    """Working days between two dates by lookup: the closure days read once."""
+
+    def __init__(self, start: datetime.date, end: datetime.date):
+        closures = set(
+            NonWorkingDay.objects.filter(date__gte=start, date__lte=end).values_list(
+                "date", flat=True
+            )
+        )
+        self.start = start
+        self.end = end
+        self._index: dict[datetime.date, int] = {}
+        counted = 0
+        day = start
+        while day <= end:
+            if day > start and is_working_day(day, closures):
+                counted += 1
+            self._index[day] = counted
+            day += datetime.timedelta(days=1)
+
+    def between(self, start: datetime.date, end: datetime.date) -> int:
+        """Working days after `start` up to and including `end`, as count_working_days."""
+        if end <= start:
+            return 0
+        return self._index[end] - self._index[start]
+
+
+def _percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between the closest ranks (PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 1)
+
+
+def _day(value: datetime.datetime) -> datetime.date:
+    return value.astimezone(LONDON).date()
+
+
+def _responsiveness(figures: SchemeFigures, period: Period) -> None:
+    """Working days from sending to the mentor's answer, for the requests mentors
+    answered in the period: a mentee's own request accepted or declined, or a proposal
+    the mentor agreed to or said "not this time" to."""
+    own = Q(application__isnull=True, state__in=[RequestState.ACCEPTED, RequestState.REJECTED])
+    own &= _in(period, "answered_at")
+    agreed = Q(application__isnull=False) & _in(period, "mentor_agreed_at")
+    said_no = Q(
+        application__isnull=False,
+        mentor_agreed_at__isnull=True,
+        state=RequestState.REJECTED,
+        answered_by_id=F("mentor__user_id"),
+    ) & _in(period, "answered_at")
+    rows = list(
+        MentoringRequest.objects.filter(own | agreed | said_no)
+        .values_list(
+            "mentor_id",
+            "mentor__first_name",
+            "mentor__last_name",
+            "created_at",
+            "answered_at",
+            "mentor_agreed_at",
+        )
+        .order_by()
+    )
+    expired = list(
+        MentoringRequest.objects.filter(state=RequestState.EXPIRED)
+        .filter(_in(period, "answered_at"))
+        .values_list("mentor_id", "mentor__first_name", "mentor__last_name")
+        .annotate(n=Count("pk"))
+        .values_list("mentor_id", "mentor__first_name", "mentor__last_name", "n")
+        .order_by()
+    )
+    days_by_mentor: dict[int, list[int]] = defaultdict(list)
+    names: dict[int, str] = {}
+    if rows:
+        first = min(_day(r[3]) for r in rows)
+        index = WorkingDayIndex(first, period.end)
+        for mentor_id, first_name, last_name, created, answered, mentor_agreed in rows:
+            answered_on = min(_day(mentor_agreed or answered), period.end)
+            days_by_mentor[mentor_id].append(index.between(_day(created), answered_on))
+            names[mentor_id] = f"{first_name} {last_name}"
+    expired_by_mentor = {}
+    for mentor_id, first_name, last_name, n in expired:
+        expired_by_mentor[mentor_id] = n
+        names[mentor_id] = f"{first_name} {last_name}"
+    every = [d for days in days_by_mentor.values() for d in days]
+    figures.answered = len(every)
+    figures.median_answer_days = _percentile(every, 0.5)
+    figures.p90_answer_days = _percentile(every, 0.9)
+    figures.expired_for_rate = sum(expired_by_mentor.values())
+    buckets = Counter(min(d, 5) for d in every)
+    figures.answer_times = [
+        (label, buckets.get(i, 0)) for i, label in enumerate(ANSWER_TIME_BUCKETS)
+    ]
+    figures.mentors = [
+        MentorResponsiveness(
+            mentor_id=mentor_id,
+            name=name,
+            answered=len(days_by_mentor.get(mentor_id, [])),
+            median=_percentile(days_by_mentor.get(mentor_id, []), 0.5),
+            p90=_percentile(days_by_mentor.get(mentor_id, []), 0.9),
+            expired=expired_by_mentor.get(mentor_id, 0),
+        )
+        for mentor_id, name in names.items()
+    ]
+
+
+def _breakdown(
+    title: str,
+    mentees: Iterable[tuple[object, int]],
+    mentors: Iterable[tuple[object, int]] | None,
+    labels: dict | None = None,
+) -> Breakdown:
+    def label(value: object) -> str:
+        if value in (None, ""):
+            return NOT_GIVEN
+        return str(labels.get(value, value)) if labels else str(value)
+
+    mentee_counts: Counter[str] = Counter()
+    for value, n in mentees:
+        mentee_counts[label(value)] += n
+    mentor_counts: Counter[str] = Counter()
+    for value, n in mentors or ():
+        mentor_counts[label(value)] += n
+    keys = sorted(set(mentee_counts) | set(mentor_counts), key=lambda k: (k == NOT_GIVEN, k))
+    return Breakdown(
+        title=title,
+        rows=[
+            (key, suppressed(mentee_counts[key]), suppressed(mentor_counts[key])) for key in keys
+        ],
+        has_mentors=mentors is not None,
+    )
+
+
+def _counted(queryset, name: str) -> list[tuple[object, int]]:
+    return list(
+        queryset.values_list(name).annotate(n=Count("pk")).values_list(name, "n").order_by()
+    )
+
+
+def _reach(figures: SchemeFigures, period: Period) -> None:
+    """Everyone registered today (mentees, and mentors published on the register), by
+    what the scheme's profile asks them."""
+    profile = current_profile()
+    mentees = MenteeProfile.objects.all()
+    mentors = MentorProfile.objects.published()
+    if profile.asks_training_status:
+        figures.breakdowns.append(
+            _breakdown(
+                "Training status",
+                _counted(mentees, "training_status"),
+                None,
+                dict(TrainingStatus.choices),
+            )
+        )
+    for name, title, related in (
+        ("grade", "Grade", "grade__name"),
+        ("school", "Specialty school", "school__name"),
+        ("trust", "Trust", "trust__name"),
+    ):
+        if profile.uses_mentee_field(name) or profile.uses(name):
+            figures.breakdowns.append(
+                _breakdown(title, _counted(mentees, related), _counted(mentors, related))
+            )
+    if profile.uses_mentee_field("trust") or profile.uses("trust"):
+        figures.breakdowns.append(
+            _breakdown(
+                "Region", _counted(mentees, "trust__region"), _counted(mentors, "trust__region")
+            )
+        )
+    if profile.uses_mentee_field("organisation") or profile.uses("organisation"):
+        figures.breakdowns.append(
+            _breakdown(
+                "Organisation",
+                _counted(mentees, "organisation"),
+                _counted(mentors, "organisation"),
+            )
+        )
+    if profile.uses_mentee_field("nation") or profile.uses("nation"):
+        figures.breakdowns.append(
+            _breakdown(
+                "UK nation",
+                _counted(mentees, "nation"),
+                _counted(mentors, "nation"),
+                dict(Nation.choices),
+            )
+        )
+
+    any_partnership = Partnership.objects.filter(mentee_id=OuterRef("user_id"))
+    found = mentees.aggregate(
+        total=Count("pk"), unmatched=Count("pk", filter=~Q(Exists(any_partnership)))
+    )
+    figures.mentees_total = found["total"]
+    figures.unmatched_mentees = found["unmatched"]
+    open_partnership = Partnership.objects.open().filter(mentor_id=OuterRef("pk"))
+    found = mentors.aggregate(
+        total=Count("pk"),
+        without=Count("pk", filter=~Q(Exists(open_partnership))),
+        offered=Sum("capacity", filter=Q(is_paused=False), default=0),
+    )
+    figures.mentors_total = found["total"]
+    figures.mentors_without_mentee = found["without"]
+    figures.capacity_offered = found["offered"]
+    figures.capacity_used = Partnership.objects.open().count()
+
+    # Days from sign-up to the first request and first held meeting, for the mentees
+    # whose first one fell in the period.
+    to_request = (
+        mentees.annotate(first=Min("user__mentoring_requests__created_at"))
+        .filter(first__gte=period.since, first__lt=period.until)
+        .values_list("created_at", "first")
+    )
+    figures.median_days_to_first_request = _median_days(to_request)
+    to_meeting = (
+        mentees.annotate(
+            first=Min(
+                "user__partnerships__meetings__starts_at",
+                filter=Q(user__partnerships__meetings__state=MeetingState.HELD),
+            )
+        )
+        .filter(first__gte=period.since, first__lt=period.until)
+        .values_list("created_at", "first")
+    )
+    figures.median_days_to_first_meeting = _median_days(to_meeting)
+
+
+def _median_days(pairs: Iterable[tuple[datetime.datetime, datetime.datetime]]) -> float | None:
+    days = [max((_day(later) - _day(signed_up)).days, 0) for signed_up, later in pairs]
+    return round(statistics.median(days), 1) if days else None
+
+
+def _feedback(figures: SchemeFigures, period: Period) -> None:
+    asked = Feedback.objects.filter(_in(period, "requested_at")).aggregate(
+        asked=Count("pk"), returned=Count("pk", filter=Q(submitted_at__isnull=False))
+    )
+    figures.feedback_asked = asked["asked"]
+    figures.feedback_returned = asked["returned"]
+    averages = {
+        (row["stage"], row["respondent_role"]): row
+        for row in Feedback.objects.filter(_in(period, "submitted_at"))
+        .values("stage", "respondent_role")
+        .annotate(
+            answers=Count("pk"),
+            **{name: _avg(name) for name, _ in RATINGS},
+        )
+        .order_by()
+    }
+    stages = dict(FeedbackStage.choices)
+    for stage in (FeedbackStage.MIDPOINT, FeedbackStage.END):
+        for role, role_label in (("mentee", "mentees"), ("mentor", "mentors")):
+            row = averages.get((stage, role), {})
+            answers = row.get("answers", 0)
+            figures.feedback.append(
+                FeedbackAverage(
+                    stage=str(stages[stage]),
+                    role=role_label,
+                    answers=answers,
+                    ratings={
+                        label: (
+                            round(row[name], 1)
+                            if answers >= SMALL_NUMBER and row.get(name) is not None
+                            else None
+                        )
+                        for name, label in RATINGS
+                    },
+                )
+            )
+    figures.comments = list(
+        Feedback.objects.filter(_in(period, "submitted_at"))
+        .exclude(comment="")
+        .order_by("comment")
+        .values_list("comment", flat=True)
+    )
+
+
+def _avg(name: str) -> Avg:
+    return Avg(name, output_field=FloatField())
