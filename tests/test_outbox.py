@@ -266,3 +266,24 @@ def test_a_sender_about_to_lose_its_claim_hands_back_the_rest_of_its_batch(
     assert list(Email.objects.values_list("state", "attempts")) == [(EmailState.SENT, 1)] * 3
     # Every message went while its sender's claim had the full lease left.
     assert SlowClockBackend.claim_left == [outbox.CLAIM_LEASE] * 3
+
+
+def test_a_file_attached_as_bytes_arrives_byte_for_byte_beside_a_text_one(committed):
+    spreadsheet = bytes(range(256)) * 4  # not text in any encoding
+
+    with committed():
+        outbox.queue_email(
+            to=["team@example.nhs.uk"],
+            subject="Figures",
+            body="Attached.",
+            attachments=[
+                ("figures.xlsx", spreadsheet, "application/octet-stream"),
+                ("meeting.ics", "BEGIN:VCALENDAR", "text/calendar"),
+            ],
+        )
+
+    [message] = mail.outbox
+    assert message.attachments == [
+        ("figures.xlsx", spreadsheet, "application/octet-stream"),
+        ("meeting.ics", "BEGIN:VCALENDAR", "text/calendar"),
+    ]

@@ -1,5 +1,6 @@
 """Queue, send, retry and purge emails (see the package docstring)."""
 
+import base64
 import contextlib
 import datetime
 import json
@@ -30,7 +31,7 @@ from mentoring.sql import insert_from_select
 
 logger = logging.getLogger(__name__)
 
-Attachment = tuple[str, str, str]  # file name, text content, MIME type
+Attachment = tuple[str, str | bytes, str]  # file name, content (text or bytes), MIME type
 
 # A sender that claimed an email and died is presumed dead after this long; the
 # sweeper then sends the email again. Far longer than one provider call.
@@ -90,7 +91,7 @@ def queue_email(
             subject=subject,
             body=body,
             html=html,
-            attachments=json.dumps([list(a) for a in attachments]) if attachments else "",
+            attachments=_stored_attachments(attachments) if attachments else "",
             created_at=now,
             next_attempt_at=now,
         )
@@ -309,9 +310,24 @@ def _message(email: Email, context: dict) -> EmailMultiAlternatives:
     )
     if html:
         message.attach_alternative(html, "text/html")
-    for name, content, mimetype in json.loads(email.attachments) if email.attachments else []:
-        message.attach(name, content, mimetype)
+    for name, content, mimetype, *encoding in (
+        json.loads(email.attachments) if email.attachments else []
+    ):
+        message.attach(name, base64.b64decode(content) if encoding else content, mimetype)
     return message
+
+
+def _stored_attachments(attachments: list[Attachment]) -> str:
+    """JSON: [name, text, MIME type] for text, [name, base64, MIME type, "base64"] for bytes
+    (a spreadsheet)."""
+    return json.dumps(
+        [
+            [name, base64.b64encode(content).decode(), mimetype, "base64"]
+            if isinstance(content, bytes)
+            else [name, content, mimetype]
+            for name, content, mimetype in attachments
+        ]
+    )
 
 
 def message_id(email: Email) -> str:
