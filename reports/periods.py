@@ -80,3 +80,64 @@ def current_quarter() -> Period:
 def previous_month(day: datetime.date | None = None) -> Period:
     """The month before the one `day` (today) is in: what the monthly summary covers."""
     return month_of((day or today()).replace(day=1) - datetime.timedelta(days=1))
+
+
+# --- The period a page or an export asks for ------------------------------------------
+
+PERIOD_CHOICES = (
+    ("month", "This month"),
+    ("quarter", "This quarter"),
+    ("year", "This year"),
+    ("range", "Choose dates"),
+)
+LONGEST_RANGE_YEARS = 5
+
+
+def period_from_query(query) -> tuple[Period, list[str]]:
+    """The period a query string asks for, and what is wrong with it.
+
+    ?period=month|quarter|year (the one today is in), or ?from=YYYY-MM-DD&to=YYYY-MM-DD
+    (with or without period=range). Anything that is not a period gives the current
+    quarter and the errors to show: never an exception.
+    """
+    kind = query.get("period", "")
+    wants_range = kind == "range" or (kind == "" and (query.get("from") or query.get("to")))
+    if kind == "month":
+        return month_of(today()), []
+    if kind == "year":
+        return year_of(today()), []
+    if not wants_range:
+        errors = [] if kind in ("", "quarter") else ["Choose a period from the list"]
+        return current_quarter(), errors
+    errors = []
+    start = _date(query.get("from", ""), "start", errors)
+    end = _date(query.get("to", ""), "end", errors)
+    if start and end:
+        if end < start:
+            errors.append("The end date must be the same as or after the start date")
+        elif end >= start + relativedelta(years=LONGEST_RANGE_YEARS):
+            errors.append(f"Choose a period of {LONGEST_RANGE_YEARS} years or less")
+    if errors or start is None or end is None:
+        return current_quarter(), errors
+    return Period(start, end), []
+
+
+def _date(text: str, which: str, errors: list[str]) -> datetime.date | None:
+    text = text.strip()
+    if not text:
+        errors.append(f"Enter the {which} date")
+        return None
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        errors.append(f"Enter the {which} date as a real date, for example 2026-10-01")
+        return None
+    if not 2000 <= day.year <= 2100:
+        errors.append(f"Enter a {which} date between the years 2000 and 2100")
+        return None
+    return day
+
+
+def period_query(period: Period) -> str:
+    """The query string that asks for `period` (for links to exports and back)."""
+    return f"period=range&from={period.start.isoformat()}&to={period.end.isoformat()}"
