@@ -1,0 +1,83 @@
+"""The scheme's figures page: the period chooser, the figures and the links to the exports."""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_safe
+
+from .access import scheme_team_only
+from .figures import MENTOR_SORTS, SchemeFigures, scheme_figures
+from .periods import PERIOD_CHOICES, Period, period_from_query, period_query
+
+EXPORT_KINDS = (
+    ("figures", "The period's figures"),
+    ("register", "The register of mentors"),
+    ("activity", "Requests and partnerships"),
+    ("meetings", "Meetings"),
+    ("feedback", "Feedback, without names"),
+)
+EXPORT_FORMATS = (("xlsx", "Excel spreadsheet (XLSX)"), ("csv", "CSV"))
+
+
+@dataclass(frozen=True)
+class ExportLink:
+    label: str
+    links: list[tuple[str, str]]  # (format label, address)
+
+
+def export_links(period: Period) -> list[ExportLink]:
+    """The exports for the period, once they exist (none, rather than a broken link)."""
+    found = []
+    for kind, label in EXPORT_KINDS:
+        links = []
+        for fmt, fmt_label in EXPORT_FORMATS:
+            try:
+                address = reverse("reports:export", kwargs={"kind": kind, "fmt": fmt})
+            except NoReverseMatch:
+                continue
+            links.append((fmt_label, f"{address}?{period_query(period)}"))
+        if links:
+            found.append(ExportLink(label, links))
+    return found
+
+
+def sort_links(period: Period, sort: str) -> dict[str, dict]:
+    """The per-mentor table's column headings: each a link that sorts by it."""
+    base = reverse("reports:dashboard")
+    return {
+        name: {
+            "href": f"{base}?{period_query(period)}&sort={name}#responsiveness",
+            "sort": ("ascending" if name == "name" else "descending") if name == sort else "none",
+        }
+        for name in MENTOR_SORTS
+    }
+
+
+@require_safe
+@scheme_team_only
+def dashboard(request: HttpRequest) -> HttpResponse:
+    period, errors = period_from_query(request.GET)
+    sort = request.GET.get("sort", "name")
+    if sort not in MENTOR_SORTS:
+        sort = "name"
+    figures: SchemeFigures = scheme_figures(period)
+    chosen = request.GET.get("period", "") or ("range" if request.GET.get("from") else "quarter")
+    return render(
+        request,
+        "reports/dashboard.jinja",
+        {
+            "figures": figures,
+            "period": period,
+            "errors": errors,
+            "chosen": chosen if chosen in dict(PERIOD_CHOICES) else "quarter",
+            "period_choices": PERIOD_CHOICES,
+            "from_value": request.GET.get("from", "") if errors else period.start.isoformat(),
+            "to_value": request.GET.get("to", "") if errors else period.end.isoformat(),
+            "sort": sort,
+            "mentor_rows": figures.mentors_sorted(sort),
+            "sort_links": sort_links(period, sort),
+            "exports": export_links(period),
+        },
+    )
