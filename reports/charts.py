@@ -52,9 +52,12 @@ MARGIN_TOP = 32  # room for a value written above the tallest bar
 MARGIN_BOTTOM = 48  # room for two lines of label under each group
 GROUP_SHARE = 0.75  # of each label's slot, the rest is the gap between groups
 MAX_INTERVALS = 5  # at most this many steps between ticks
-VALUE_TEXT_MIN_WIDTH = 28  # bars narrower than this carry no number above them
-FONT_SIZE = 14
-LINE_HEIGHT = 16
+FONT_SIZE = 16  # ticks and labels, in the drawing's units (16 px at its widest)
+VALUE_FONT_SIZE = 14  # the number above each bar
+LINE_HEIGHT = 18
+# A generous average width of a character, as a share of the font size, to tell
+# whether a text fits (Frutiger and Arial average nearer 0.5).
+CHARACTER_WIDTH = 0.6
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,9 @@ class Chart:
     bars: tuple[Bar, ...]
     legend: tuple[LegendItem, ...]
     show_values: bool
+    font_size: int
+    value_font_size: int
+    line_height: int
     empty: bool
     empty_message: str
     table_head: tuple[str, ...]
@@ -186,6 +192,8 @@ def bar_chart(
         if len(values) != len(labels):
             raise ValueError(f"Series {name!r} has {len(values)} values for {len(labels)} labels")
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(series))]
+    if any(v is not None and v < 0 for _, values in series for v in values):
+        raise ValueError("Bar charts here start at 0: no value may be negative")
     whole = all(isinstance(v, int) for _, values in series for v in values if v is not None)
 
     if stacked:
@@ -245,13 +253,19 @@ def bar_chart(
                     )
                 )
 
+    wrapped = [_label_lines(label, slot) for label in labels]
+    # Labels too wide for their slot (five years of months) are shown one in `every`.
+    widest = max((_text_width(line, FONT_SIZE) for lines in wrapped for line in lines), default=0)
+    needed = max(1, math.ceil((widest + 8) / slot)) if slot else 1
+    # In steps that suit months: every 2, 3, 4 or 6, or whole years of them.
+    every = next(n for n in (1, 2, 3, 4, 6, *range(12, 12 * (needed + 1), 12)) if n >= needed)
     x_labels = tuple(
         XLabel(
             x=_round(left + slot * i + slot / 2),
-            y=bottom + LINE_HEIGHT + 4,
-            lines=tuple(_label_lines(label)),
+            y=bottom + LINE_HEIGHT + 2,
+            lines=tuple(lines) if i % every == 0 else (),
         )
-        for i, label in enumerate(labels)
+        for i, lines in enumerate(wrapped)
     )
     names = [name for name, _ in series]
     legend = (
@@ -283,7 +297,11 @@ def bar_chart(
         x_labels=x_labels,
         bars=tuple(bars),
         legend=legend,
-        show_values=not stacked and bar_width >= VALUE_TEXT_MIN_WIDTH,
+        show_values=not stacked
+        and all(_text_width(bar.text, VALUE_FONT_SIZE) <= bar_width - 2 for bar in bars),
+        font_size=FONT_SIZE,
+        value_font_size=VALUE_FONT_SIZE,
+        line_height=LINE_HEIGHT,
         empty=empty,
         empty_message=NO_DATA,
         table_head=table_head,
@@ -323,10 +341,18 @@ def _and_list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _label_lines(label: str) -> list[str]:
-    """A label on at most two lines, split at the last space ("Jan 2027" → Jan / 2027)."""
-    head, _, tail = label.rpartition(" ")
-    return [head, tail] if head else [label]
+def _label_lines(label: str, room: float) -> list[str]:
+    """A label on one line if it fits its slot, else on two, split at the space that
+    keeps the longer line shortest ("Jan 2027" → Jan / 2027)."""
+    words = label.split()
+    if len(words) < 2 or _text_width(label, FONT_SIZE) <= room - 4:
+        return [label]
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    return list(min(splits, key=lambda lines: max(len(line) for line in lines)))
+
+
+def _text_width(text: str, font_size: int) -> float:
+    return len(text) * font_size * CHARACTER_WIDTH
 
 
 def _as_number(value: float) -> Number:

@@ -131,9 +131,9 @@ def test_one_series_geometry():
     ]
     assert {b.colour for b in chart.bars} == {NHS_BLUE}
     assert [(label.x, label.lines) for label in chart.x_labels] == [
-        (144, ("Jan", "2027")),
-        (336, ("Feb", "2027")),
-        (528, ("Mar", "2027")),
+        (144, ("Jan 2027",)),
+        (336, ("Feb 2027",)),
+        (528, ("Mar 2027",)),
     ]
     assert chart.show_values
     assert chart.legend == ()  # the title names the only series
@@ -267,6 +267,36 @@ def test_zeros_still_fill_the_table():
     assert [t.text for t in chart.ticks] == ["0", "1"]
 
 
+def test_labels_wrap_to_two_lines_or_thin_out_when_months_are_many():
+    year = [f"{month} 2027" for month in ("Jan", "Feb", "Mar", "Apr", "May", "Jun")] * 2
+    chart = bar_chart("Sessions", year, [("Held", [1] * 12)])
+    # 48 units a month: "Jan 2027" does not fit on one line, "Jan" and "2027" do.
+    assert [label.lines for label in chart.x_labels[:2]] == [("Jan", "2027"), ("Feb", "2027")]
+
+    five_years = year * 5
+    chart = bar_chart("Sessions", five_years, [("Held", [1] * 60)])
+    # 9.6 units a month: a "2027" is about 38 units wide, so one label in six (five
+    # would do, but months read better in halves of a year).
+    shown = [i for i, label in enumerate(chart.x_labels) if label.lines]
+    assert shown == list(range(0, 60, 6))
+    assert len(chart.table_rows) == 60  # the table has them all
+
+    chart = bar_chart("Answers", ["0 working days", "5 or more"], [("Answered", [1, 2])])
+    assert [label.lines for label in chart.x_labels] == [("0 working days",), ("5 or more",)]
+
+
+def test_numbers_above_bars_only_where_they_fit():
+    wide = bar_chart("Sent", MONTHS, [("Sent", [1234, 7, 0])])
+    assert wide.show_values
+    narrow = bar_chart("Sent", MONTHS * 4, [("Sent", [1234, 7, 0] * 4)])
+    assert not narrow.show_values  # 36 units a bar; "1,234" needs about 42
+
+
+def test_negative_values_are_refused():
+    with pytest.raises(ValueError, match="negative"):
+        bar_chart("Requests sent", MONTHS, [("Sent", [1, -2, 3])])
+
+
 def test_a_series_of_the_wrong_length_is_refused():
     with pytest.raises(ValueError, match="'Sent' has 2 values for 3 labels"):
         bar_chart("Requests sent", MONTHS, [("Sent", [1, 2])])
@@ -328,7 +358,7 @@ def test_the_drawing_and_the_table_give_the_same_figures():
         ("480.0", "122.0", "108.0", "150.0", NHS_WARM_YELLOW),
     ]
     # Tick labels, the values above the bars, then the months.
-    assert markup.texts == ["0", "2", "4", "6", "8", "3", "2", "7", "5", "Jan2027", "Feb2027"]
+    assert markup.texts == ["0", "2", "4", "6", "8", "3", "2", "7", "5", "Jan 2027", "Feb 2027"]
     # The key, then the table with the same numbers.
     assert "Sent</li>" in html
     assert "Accepted</li>" in html
