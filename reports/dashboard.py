@@ -8,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
 from .access import scheme_team_only
+from .charts import Chart, bar_chart
 from .figures import MENTOR_SORTS, SchemeFigures, scheme_figures
 from .periods import PERIOD_CHOICES, Period, period_from_query, period_query
 
@@ -55,6 +56,46 @@ def sort_links(period: Period, sort: str) -> dict[str, dict]:
     }
 
 
+def charts(figures: SchemeFigures) -> dict[str, Chart]:
+    """The period's charts, each drawn with the same figures in a table below it."""
+    months = [m.label for m in figures.monthly]
+    ratings = ["Overall", "Felt heard", "Would recommend"]
+    return {
+        "requests": bar_chart(
+            "Requests and their outcomes, month by month",
+            months,
+            [
+                ("Requests sent", [m.requests_sent for m in figures.monthly]),
+                ("Accepted", [m.accepted for m in figures.monthly]),
+                ("Declined", [m.declined for m in figures.monthly]),
+                ("Not answered in time", [m.expired for m in figures.monthly]),
+            ],
+        ),
+        "sessions": bar_chart(
+            "Sessions held, month by month",
+            months,
+            [("Sessions held", [m.sessions_held for m in figures.monthly])],
+        ),
+        "answer_times": bar_chart(
+            "Working days mentors took to answer",
+            [label for label, _ in figures.answer_times],
+            [("Requests answered", [n for _, n in figures.answer_times])],
+            label_heading="Working days",
+        ),
+        "feedback": bar_chart(
+            "Average ratings, out of 5",
+            ratings,
+            [
+                (f"{f.stage}, {f.role}", list(f.ratings.values()))
+                for f in figures.feedback
+                if f.shown
+            ],
+            maximum=5,
+            label_heading="Rating",
+        ),
+    }
+
+
 @require_safe
 @scheme_team_only
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -79,5 +120,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "mentor_rows": figures.mentors_sorted(sort),
             "sort_links": sort_links(period, sort),
             "exports": export_links(period),
+            "charts": charts(figures),
         },
     )

@@ -784,7 +784,7 @@ def _reach(figures: SchemeFigures, period: Period) -> None:
 
 def _median_days(pairs: Iterable[tuple[datetime.datetime, datetime.datetime]]) -> float | None:
     days = [max((_day(later) - _day(signed_up)).days, 0) for signed_up, later in pairs]
-    return round(statistics.median(days), 1) if days else None
+    return round(float(statistics.median(days)), 1) if days else None
 
 
 def _feedback(figures: SchemeFigures, period: Period) -> None:
