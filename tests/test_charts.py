@@ -13,7 +13,9 @@ from reports.charts import (
     NHS_DARK_BLUE,
     NHS_WARM_YELLOW,
     NO_DATA,
+    OUTLINED,
     PALETTE,
+    WHITE,
     bar_chart,
     format_value,
     nice_axis,
@@ -302,20 +304,39 @@ def test_a_series_of_the_wrong_length_is_refused():
         bar_chart("Requests sent", MONTHS, [("Sent", [1, 2])])
 
 
-def test_every_bar_colour_stands_out_from_the_page_or_is_outlined():
-    def luminance(colour: str) -> float:
-        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+def luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
-    def contrast(a: str, b: str) -> float:
-        high, low = sorted((luminance(a), luminance(b)), reverse=True)
-        return (high + 0.05) / (low + 0.05)
 
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+PAGE = "#f0f4f5"  # NHS.UK's page background (grey-5); cards and tables are white
+
+
+def test_every_bar_stands_out_from_the_page_and_from_its_neighbours():
     chart = bar_chart("Many", ["A"], [(str(i), [i + 1]) for i in range(len(PALETTE))])
-    for item in chart.legend:
-        edge = item.outline or item.colour
-        assert contrast(edge, "#ffffff") >= 3, item  # WCAG 1.4.11, non-text contrast
+    for bar in chart.bars:
+        edge = OUTLINED.get(bar.colour, bar.colour)
+        # WCAG 1.4.11, non-text contrast: the bar's edge against the page
+        assert contrast(edge, PAGE) >= 3, bar
+        assert contrast(edge, WHITE) >= 3, bar
+        # and its edge against the bar beside it.
+        assert contrast(bar.outline, bar.colour) >= 3 or bar.outline == OUTLINED.get(bar.colour)
+    assert contrast(NHS_BLACK, NHS_WARM_YELLOW) >= 3
+
+
+def test_text_in_the_drawing_has_enough_contrast():
+    html = draw(bar_chart("Sent", MONTHS, [("Sent", [3, 7, 0])]))
+    fills = {attributes["fill"] for attributes in Markup(html).all("text")}
+    assert fills == {"#4c6272", NHS_BLACK}
+    for fill in fills:
+        assert contrast(fill, PAGE) >= 4.5  # WCAG 1.4.3, AA
+        assert contrast(fill, WHITE) >= 4.5
 
 
 # --- Markup --------------------------------------------------------------------------
