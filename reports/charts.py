@@ -162,7 +162,8 @@ def fixed_axis(maximum: float) -> tuple[float, list[float]]:
 
 
 def format_value(value: Number | None, unit: str = "") -> str:
-    """3 → "3", 4.25 → "4.3"; with a unit: "4.3 out of 5", "12 working days", "40%"."""
+    """3 → "3", 1234 → "1,234", 4.24 → "4.2" (one decimal for anything not whole);
+    with a unit: "4.2 out of 5", "12 working days", "40%"."""
     if value is None:
         return "No figure"
     text = f"{value:,}" if isinstance(value, int) else f"{float(value):,.1f}"
