@@ -1,6 +1,16 @@
 """The scheme's figures, charts and exports (reports.access.scheme_team_only on each)."""
 
-from django.urls import path  # noqa: F401 - paths are added below
+from django.urls import path
+
+from reports import export_views
 
 app_name = "reports"
 urlpatterns: list = []
+urlpatterns += [
+    path(
+        "exports/admin/<slug:list_name>.<slug:fmt>",
+        export_views.admin_list_export,
+        name="admin_list_export",
+    ),
+    path("exports/<slug:kind>.<slug:fmt>", export_views.export, name="export"),
+]

@@ -40,6 +40,7 @@ from accounts.rules import is_mentee, is_mentor, is_scheme_admin
 from mentoring.outbox.models import Email
 from register.invitations import invitation_token
 from register.models import MentorProfile, MentorStatus
+from reports.models import ExportRecord
 from requests_app.models import (
     ExtensionRequest,
     Feedback,
@@ -225,6 +226,13 @@ def build_world(users: dict[str, object]) -> World:
     ensure_default_texts()
     NonWorkingDay.objects.create(date=datetime.date(2026, 12, 29), description="Closure")
     DataEvent.objects.create(user=mentee, user_label=f"user #{mentee.pk}", kind="exported")
+    export = ExportRecord.objects.create(
+        who=users["scheme_admin"],
+        who_label=f"user #{users['scheme_admin'].pk}",
+        kind="register",
+        fmt="csv",
+        rows=2,
+    )
     email = Email.objects.create(
         kind="meeting_cancelled",
         recipient=mentee.email,
@@ -247,6 +255,7 @@ def build_world(users: dict[str, object]) -> World:
             MentorProfile: [mentor, other_mentor, draft, invited],
             get_user_model(): [users[name] for name in PERSONAS],
             Email: [email],
+            ExportRecord: [export],
         },
     )
 
@@ -388,6 +397,16 @@ FILLERS: dict[str, Callable[[World], list[str]]] = {
     ],
     "admin:view_on_site:object_id": lambda world: [str(world.objects[MentorProfile][0].pk)],
     "url": lambda world: ["no-such-page/"],  # admin's catch-all
+    "reports:export:kind": lambda world: [
+        "register",
+        "activity",
+        "meetings",
+        "feedback",
+        "figures",
+    ],
+    "reports:export:fmt": lambda world: ["csv", "xlsx"],
+    "reports:admin_list_export:list_name": lambda world: ["mentors", "requests", "partnerships"],
+    "reports:admin_list_export:fmt": lambda world: ["csv", "xlsx"],
 }
 
 
@@ -683,6 +702,11 @@ ACCESS: dict[str, Rule] = {
     "requests:partnership_notes": ONLY_THE_MENTOR,
     "requests:note_delete": ONLY_THE_MENTOR,
     "requests:feedback": Rule(owner("respondent")),
+    # The scheme's figures: the scheme team (with two-factor); not advertised to anyone else.
+    "reports:dashboard": Rule(role(is_scheme_admin), denied=frozenset({404})),
+    # The scheme's exports: the scheme team (with two-factor); not advertised to anyone else.
+    "reports:export": Rule(role(is_scheme_admin), denied=frozenset({404})),
+    "reports:admin_list_export": Rule(role(is_scheme_admin), denied=frozenset({404})),
     # Our admin log-in: it sends visitors to the log-in page and anyone logged in away.
     "admin/login/": Rule(nobody, denied=frozenset({403}), anonymous=REDIRECTS, public=True),
     "admin:login": Rule(nobody, denied=frozenset({403}), anonymous=REDIRECTS, public=True),
