@@ -664,3 +664,41 @@ def test_admin_list_exports_need_the_scheme_team_and_view_permission(team, schem
     fresh.force_login(type(scheme_admin).objects.get(pk=scheme_admin.pk))
     assert admin_download(fresh, "requests", "csv").status_code == 404
     assert admin_download(fresh, "partnerships", "csv").status_code == 200
+
+
+def more_history() -> None:
+    """Three more partnerships in the quarter, each with a request, meetings and feedback."""
+    for day in ("2027-02-03", "2027-02-04", "2027-02-05"):
+        partnership = PartnershipFactory(
+            request__created_at=at(day, 9),
+            state=PartnershipState.ACTIVE,
+            started_at=at(day),
+        )
+        MeetingFactory(partnership=partnership, starts_at=at(day, 18), state=MeetingState.HELD)
+        Feedback.objects.create(
+            partnership=partnership,
+            respondent=partnership.mentee,
+            respondent_role="mentee",
+            stage=FeedbackStage.MIDPOINT,
+            submitted_at=at(day, 20),
+            rating_overall=5,
+        )
+
+
+@pytest.mark.parametrize("kind", ["register", "activity", "meetings", "feedback"])
+def test_an_export_takes_as_many_queries_whatever_the_rows(history, kind):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.exports import dataset
+
+    SchemeSettings.cached()  # the scheme's profile, as pages have it: from the cache
+    with CaptureQueriesContext(connection) as before:
+        small = dataset(kind, PERIOD)
+    more_history()
+    SchemeSettings.cached()
+    with CaptureQueriesContext(connection) as after:
+        large = dataset(kind, PERIOD)
+
+    assert large.height > small.height
+    assert len(after.captured_queries) == len(before.captured_queries)
