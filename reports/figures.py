@@ -27,8 +27,9 @@ than 5 answers are not shown either.
 import datetime
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -320,8 +321,8 @@ class SchemeFigures:
         add(s, "Response rate (%)", self.response_rate)
         for f in self.feedback:
             add(s, f"{f.stage}, {f.role}: answers", suppressed(f.answers))
-            for label, value in f.ratings.items():
-                add(s, f"{f.stage}, {f.role}: {label}", value if f.shown else FEWER_THAN_5)
+            for label, average in f.ratings.items():
+                add(s, f"{f.stage}, {f.role}: {label}", average if f.shown else FEWER_THAN_5)
         return rows
 
 
@@ -580,7 +581,7 @@ class WorkingDayIndex:
         return self._index[end] - self._index[start]
 
 
-def _percentile(values: list[float], fraction: float) -> float | None:
+def _percentile(values: Sequence[float], fraction: float) -> float | None:
     """Linear interpolation between the closest ranks (PostgreSQL's percentile_cont)."""
     if not values:
         return None
@@ -634,7 +635,10 @@ def _responsiveness(figures: SchemeFigures, period: Period) -> None:
         first = min(_day(r[3]) for r in rows)
         index = WorkingDayIndex(first, period.end)
         for mentor_id, first_name, last_name, created, answered, mentor_agreed in rows:
-            answered_on = min(_day(mentor_agreed or answered), period.end)
+            answered_at = mentor_agreed or answered
+            if answered_at is None:  # not possible: the filter asks for one of them
+                continue
+            answered_on = min(_day(answered_at), period.end)
             days_by_mentor[mentor_id].append(index.between(_day(created), answered_on))
             names[mentor_id] = f"{first_name} {last_name}"
     expired_by_mentor = {}
@@ -793,8 +797,8 @@ def _feedback(figures: SchemeFigures, period: Period) -> None:
     )
     figures.feedback_asked = asked["asked"]
     figures.feedback_returned = asked["returned"]
-    averages = {
-        (row["stage"], row["respondent_role"]): row
+    averages: dict[tuple[str, str], dict[str, Any]] = {
+        (row["stage"], row["respondent_role"]): dict(row)
         for row in Feedback.objects.filter(_in(period, "submitted_at"))
         .values("stage", "respondent_role")
         .annotate(
@@ -806,7 +810,7 @@ def _feedback(figures: SchemeFigures, period: Period) -> None:
     stages = dict(FeedbackStage.choices)
     for stage in (FeedbackStage.MIDPOINT, FeedbackStage.END):
         for role, role_label in (("mentee", "mentees"), ("mentor", "mentors")):
-            row = averages.get((stage, role), {})
+            row: dict[str, Any] = averages.get((stage, role), {})
             answers = row.get("answers", 0)
             figures.feedback.append(
                 FeedbackAverage(
