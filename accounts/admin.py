@@ -206,3 +206,4 @@ class DataEventAdmin(admin.ModelAdmin):
 admin.site.site_header = f"{settings.SERVICE_NAME}: scheme administration"
 admin.site.site_title = "Scheme administration"
 admin.site.index_title = "Run the scheme"
+admin.site.index_template = "admin/scheme_index.html"  # links to the scheme figures

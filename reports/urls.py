@@ -2,10 +2,12 @@
 
 from django.urls import path
 
-from reports import export_views
+from reports import dashboard, export_views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", dashboard.dashboard, name="dashboard"),
+]
 urlpatterns += [
     path(
         "exports/admin/<slug:list_name>.<slug:fmt>",
