@@ -67,6 +67,8 @@ LONDON = ZoneInfo("Europe/London")
 FEWER_THAN_5 = "fewer than 5"
 SMALL_NUMBER = 5
 NOT_GIVEN = "Not given"
+# The page lists the requests with the nearest deadlines; the counts cover them all.
+PENDING_LISTED = 100
 ANSWER_TIME_BUCKETS = ("0 working days", "1", "2", "3", "4", "5 or more")
 RATINGS = (
     ("rating_overall", "overall"),
@@ -154,7 +156,9 @@ class SchemeFigures:
     period: Period
     now: datetime.datetime
     # Now
-    pending: list[PendingRequest] = field(default_factory=list)
+    pending: list[PendingRequest] = field(default_factory=list)  # the nearest deadlines
+    pending_total: int = 0
+    overdue_total: int = 0
     applications_waiting: int = 0
     bios_waiting_review: int = 0
     invitations_not_used: int = 0
@@ -203,10 +207,6 @@ class SchemeFigures:
     # --- Derived ---
 
     @property
-    def overdue(self) -> list[PendingRequest]:
-        return [p for p in self.pending if p.overdue]
-
-    @property
     def expiry_rate(self) -> float | None:
         """Of the requests mentors answered or let run out in the period, the share that
         ran out (per cent, one decimal)."""
@@ -252,8 +252,8 @@ class SchemeFigures:
             rows.append((section, name, "" if value is None else value))
 
         s = "Now"
-        add(s, "Requests waiting for an answer", len(self.pending))
-        add(s, "Requests past their deadline", len(self.overdue))
+        add(s, "Requests waiting for an answer", self.pending_total)
+        add(s, "Requests past their deadline", self.overdue_total)
         add(s, "Applications waiting to be matched", self.applications_waiting)
         add(s, "Bios waiting for review", self.bios_waiting_review)
         add(s, "Invitations not used", self.invitations_not_used)
@@ -354,11 +354,16 @@ def _in(period: Period, name: str) -> Q:
 
 
 def _now(figures: SchemeFigures, now: datetime.datetime, quiet_weeks: int) -> None:
+    totals = MentoringRequest.objects.pending().aggregate(
+        pending=Count("pk"), overdue=Count("pk", filter=Q(response_deadline__lt=now))
+    )
+    figures.pending_total = totals["pending"]
+    figures.overdue_total = totals["overdue"]
     pending = list(
         MentoringRequest.objects.pending()
         .select_related("mentor")
         .only("pk", "created_at", "response_deadline", "mentor__first_name", "mentor__last_name")
-        .order_by("response_deadline", "pk")
+        .order_by("response_deadline", "pk")[:PENDING_LISTED]
     )
     annotate_working_days_left(pending, now)
     figures.pending = [

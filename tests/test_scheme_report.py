@@ -777,3 +777,17 @@ def test_linked_from_the_admin_and_the_dashboard(client, scheme_admin):
 def test_not_linked_for_people_outside_the_scheme_team(client, mentee):
     client.force_login(mentee)
     assert reverse("reports:dashboard") not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_the_nearest_deadlines_are_listed_and_all_counted(history, team_client, monkeypatch):
+    monkeypatch.setattr("reports.figures.PENDING_LISTED", 1)
+    response = team_client.get(reverse("reports:dashboard") + Q4_QUERY)
+    t = tables_of(response)
+    assert t["now-table"][1:3] == [
+        ["Requests waiting for a mentor's answer", "2"],
+        ["Requests past their deadline", "1"],
+    ]
+    assert [row[1] for row in t["pending-table"][1:]] == ["Cara Cole"]
+    assert (
+        "The 1 nearest deadlines of 2 requests waiting for an answer." in response.content.decode()
+    )
