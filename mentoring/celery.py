@@ -60,6 +60,13 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.anonymise_inactive_accounts",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Email the scheme inbox last month's figures with the spreadsheet, at 07:00 on the
+    # 1st. It runs every morning: once the month's summary is queued a run does nothing,
+    # so a 1st missed while the workers were down is caught up the next morning.
+    "email-monthly-summary": {
+        "task": "reports.tasks.email_monthly_summary",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 

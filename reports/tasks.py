@@ -1,0 +1,11 @@
+"""Celery tasks of the scheme's figures: thin adapters that own the retries."""
+
+from celery import shared_task
+
+from mentoring.retries import RETRY_ON_DATABASE_ERRORS
+from reports import summary
+
+
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
+def email_monthly_summary() -> int:
+    return summary.email_monthly_summary()
