@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DEBUG=true
 
-.PHONY: run test install frontend lint format typecheck check migrations bench-search bench-expiry bench-import clean
+.PHONY: run test install frontend lint format typecheck check migrations bench-search bench-expiry bench-import bench-figures clean
 
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -67,6 +67,10 @@ bench-expiry: install
 
 bench-import: install
 	$(BIN)/python bench/import_bios.py
+
+# make bench-figures BENCH_ARGS=--quick: a shorter run.
+bench-figures: install
+	$(BIN)/python bench/scheme_figures.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/dist staticfiles var db.sqlite3 .mypy_cache
