@@ -791,3 +791,24 @@ def test_the_nearest_deadlines_are_listed_and_all_counted(history, team_client, 
     assert (
         "The 1 nearest deadlines of 2 requests waiting for an answer." in response.content.decode()
     )
+
+
+def test_reach_follows_the_public_health_profile(db):
+    scheme = SchemeSettings.load()
+    scheme.profile = "public_health"
+    scheme.save()
+    for n in range(5):
+        MenteeProfileFactory(
+            grade=None, school=None, trust=None, training_status="", organisation="UKHSA"
+        )
+    MenteeProfileFactory(grade=None, school=None, trust=None, training_status="", nation="wales")
+    MentorProfileFactory(organisation="UKHSA", nation="scotland")
+    figures = scheme_figures(Q4, now=NOW)
+    assert {b.title: b.rows for b in figures.breakdowns} == {
+        "Organisation": [("UKHSA", 5, FEWER_THAN_5), ("Not given", FEWER_THAN_5, 0)],
+        "UK nation": [
+            ("Scotland", 0, FEWER_THAN_5),
+            ("Wales", FEWER_THAN_5, 0),
+            ("Not given", 5, 0),
+        ],
+    }
