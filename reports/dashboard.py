@@ -56,7 +56,7 @@ def sort_links(period: Period, sort: str) -> dict[str, dict]:
     }
 
 
-def charts(figures: SchemeFigures) -> dict[str, Chart]:
+def charts(figures: SchemeFigures) -> dict[str, Chart | None]:
     """The period's charts, each drawn with the same figures in a table below it."""
     months = [m.label for m in figures.monthly]
     ratings = ["Overall", "Felt heard", "Would recommend"]
@@ -82,6 +82,7 @@ def charts(figures: SchemeFigures) -> dict[str, Chart]:
             [("Requests answered", [n for _, n in figures.answer_times])],
             label_heading="Working days",
         ),
+        # Only the averages of 5 answers or more: none, no chart.
         "feedback": bar_chart(
             "Average ratings, out of 5",
             ratings,
@@ -92,7 +93,9 @@ def charts(figures: SchemeFigures) -> dict[str, Chart]:
             ],
             maximum=5,
             label_heading="Rating",
-        ),
+        )
+        if any(f.shown for f in figures.feedback)
+        else None,
     }
 
 

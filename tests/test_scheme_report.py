@@ -595,7 +595,7 @@ def test_every_figure_on_the_page(history, team_client):
         ["End, mentees", "fewer than 5"],
         ["End, mentors", "fewer than 5"],
     ]
-    assert "No data for this period" in html  # no average of 5 answers or more
+    assert "No averages to show: each survey had fewer than 5 answers" in html
     comments = re.findall(r'<ul class="app-comments">(.*?)</ul>', html, re.S)[0]
     assert re.findall(r"<li>(.*?)</li>", comments) == [
         "Apples and pears, a good experience",
@@ -797,7 +797,7 @@ def test_reach_follows_the_public_health_profile(db):
     scheme = SchemeSettings.load()
     scheme.profile = "public_health"
     scheme.save()
-    for n in range(5):
+    for _ in range(5):
         MenteeProfileFactory(
             grade=None, school=None, trust=None, training_status="", organisation="UKHSA"
         )
@@ -812,3 +812,25 @@ def test_reach_follows_the_public_health_profile(db):
             ("Not given", 5, 0),
         ],
     }
+
+
+def test_averages_of_five_answers_are_drawn(team_client):
+    for n in range(5):
+        partnership = PartnershipFactory(started_at=at(2026, 10, 1), state=PartnershipState.ACTIVE)
+        Feedback.objects.create(
+            partnership=partnership,
+            respondent_role="mentor",
+            stage=FeedbackStage.END,
+            requested_at=at(2026, 11, 1),
+            submitted_at=at(2026, 11, 2 + n),
+            rating_overall=4,
+            rating_felt_heard=5,
+            rating_would_recommend=3,
+        )
+    response = team_client.get(reverse("reports:dashboard") + Q4_QUERY)
+    assert tables_of(response)["feedback-chart"] == [
+        ["Rating", "End, mentors"],
+        ["Overall", "4.0"],
+        ["Felt heard", "5.0"],
+        ["Would recommend", "3.0"],
+    ]
