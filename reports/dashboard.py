@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
+from mentoring.pagination import paginate, pagination_links
+
 from .access import scheme_team_only
 from .charts import Chart, bar_chart
 from .figures import MENTOR_SORTS, SchemeFigures, scheme_figures
@@ -20,6 +22,7 @@ EXPORT_KINDS = (
     ("feedback", "Feedback, without names"),
 )
 EXPORT_FORMATS = (("xlsx", "Excel spreadsheet (XLSX)"), ("csv", "CSV"))
+MENTORS_PER_PAGE = 50  # the per-mentor table, a page at a time (?mentors=2)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if sort not in MENTOR_SORTS:
         sort = "name"
     figures: SchemeFigures = scheme_figures(period)
+    mentors = paginate(
+        request, figures.mentors_sorted(sort), param="mentors", per_page=MENTORS_PER_PAGE
+    )
     chosen = request.GET.get("period", "") or ("range" if request.GET.get("from") else "quarter")
     return render(
         request,
@@ -120,7 +126,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "from_value": request.GET.get("from", "") if errors else period.start.isoformat(),
             "to_value": request.GET.get("to", "") if errors else period.end.isoformat(),
             "sort": sort,
-            "mentor_rows": figures.mentors_sorted(sort),
+            "mentor_rows": mentors.object_list,
+            "mentor_pages": pagination_links(request, mentors, param="mentors"),
             "sort_links": sort_links(period, sort),
             "exports": export_links(period),
             "charts": charts(figures),

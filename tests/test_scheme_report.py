@@ -834,3 +834,13 @@ def test_averages_of_five_answers_are_drawn(team_client):
         ["Felt heard", "5.0"],
         ["Would recommend", "3.0"],
     ]
+
+
+def test_the_per_mentor_table_pages_through(history, team_client, monkeypatch):
+    monkeypatch.setattr("reports.dashboard.MENTORS_PER_PAGE", 1)
+    url = reverse("reports:dashboard") + Q4_QUERY + "&sort=expired"
+    first = team_client.get(url)
+    assert [r[0] for r in tables_of(first)["mentors-table"][1:]] == ["Bob Brook"]
+    assert "mentors=2" in first.content.decode()
+    second = team_client.get(url + "&mentors=2")
+    assert [r[0] for r in tables_of(second)["mentors-table"][1:]] == ["Alice Ashdown"]
