@@ -22,7 +22,7 @@ EXPORT_KINDS = (
     ("feedback", "Feedback, without names"),
 )
 EXPORT_FORMATS = (("xlsx", "Excel spreadsheet (XLSX)"), ("csv", "CSV"))
-MENTORS_PER_PAGE = 50  # the per-mentor table, a page at a time (?mentors=2)
+MENTORS_PER_PAGE = 25  # the per-mentor table, a page at a time (?mentors=2)
 
 
 @dataclass(frozen=True)

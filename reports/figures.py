@@ -68,7 +68,7 @@ FEWER_THAN_5 = "fewer than 5"
 SMALL_NUMBER = 5
 NOT_GIVEN = "Not given"
 # The page lists the requests with the nearest deadlines; the counts cover them all.
-PENDING_LISTED = 100
+PENDING_LISTED = 25
 ANSWER_TIME_BUCKETS = ("0 working days", "1", "2", "3", "4", "5 or more")
 RATINGS = (
     ("rating_overall", "overall"),
