@@ -34,7 +34,6 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Avg, Count, Exists, F, FloatField, Min, OuterRef, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import MenteeProfile, TrainingStatus
@@ -61,7 +60,7 @@ from requests_app.working_days import annotate_working_days_left, is_working_day
 from scheme.models import Nation, SchemeSettings
 from scheme.profiles import current_profile
 
-from .periods import Period, current_quarter
+from .periods import Period, current_quarter, month_of
 
 LONDON = ZoneInfo("Europe/London")
 FEWER_THAN_5 = "fewer than 5"
@@ -509,53 +508,43 @@ def months_of(period: Period) -> list[datetime.date]:
     return months
 
 
-def _month(value: datetime.datetime | datetime.date) -> datetime.date:
-    if isinstance(value, datetime.datetime):
-        value = value.astimezone(LONDON).date()
-    return value.replace(day=1)
-
-
 def _monthly(figures: SchemeFigures, period: Period) -> None:
-    sent = {
-        _month(m): n
-        for m, n in MentoringRequest.objects.filter(_in(period, "created_at"))
-        .annotate(m=TruncMonth("created_at", tzinfo=LONDON))
-        .values_list("m")
-        .annotate(n=Count("pk"))
-        .values_list("m", "n")
-        .order_by()
+    """Each month's counts as columns of one query per table (a month is a UK calendar
+    month, cut to the period): plain comparisons, which every database does quickly."""
+    months = [
+        (month, Period(max(month, period.start), min(month_of(month).end, period.end)))
+        for month in months_of(period)
+    ]
+    outcomes = {
+        "accepted": RequestState.ACCEPTED,
+        "declined": RequestState.REJECTED,
+        "expired": RequestState.EXPIRED,
     }
-    answered: dict[tuple[datetime.date, str], int] = {}
-    for m, state, n in (
-        MentoringRequest.objects.filter(_in(period, "answered_at"))
-        .filter(state__in=[RequestState.ACCEPTED, RequestState.REJECTED, RequestState.EXPIRED])
-        .annotate(m=TruncMonth("answered_at", tzinfo=LONDON))
-        .values_list("m", "state")
-        .annotate(n=Count("pk"))
-        .values_list("m", "state", "n")
-        .order_by()
-    ):
-        answered[_month(m), state] = n
-    held = {
-        _month(m): n
-        for m, n in Meeting.objects.filter(_in(period, "starts_at"), state=MeetingState.HELD)
-        .annotate(m=TruncMonth("starts_at", tzinfo=LONDON))
-        .values_list("m")
-        .annotate(n=Count("pk"))
-        .values_list("m", "n")
-        .order_by()
-    }
+    columns: dict = {}
+    for i, (_, window) in enumerate(months):
+        columns[f"sent_{i}"] = Count("pk", filter=_in(window, "created_at"))
+        for name, state in outcomes.items():
+            columns[f"{name}_{i}"] = Count("pk", filter=Q(state=state) & _in(window, "answered_at"))
+    requests = MentoringRequest.objects.filter(
+        _in(period, "created_at") | _in(period, "answered_at")
+    ).aggregate(**columns)
+    held = Meeting.objects.filter(_in(period, "starts_at"), state=MeetingState.HELD).aggregate(
+        **{
+            f"held_{i}": Count("pk", filter=_in(window, "starts_at"))
+            for i, (_, window) in enumerate(months)
+        }
+    )
     figures.monthly = [
         MonthFigures(
             month=month,
             label=f"{month:%b %Y}",
-            requests_sent=sent.get(month, 0),
-            accepted=answered.get((month, RequestState.ACCEPTED), 0),
-            declined=answered.get((month, RequestState.REJECTED), 0),
-            expired=answered.get((month, RequestState.EXPIRED), 0),
-            sessions_held=held.get(month, 0),
+            requests_sent=requests[f"sent_{i}"],
+            accepted=requests[f"accepted_{i}"],
+            declined=requests[f"declined_{i}"],
+            expired=requests[f"expired_{i}"],
+            sessions_held=held[f"held_{i}"],
         )
-        for month in months_of(period)
+        for i, (month, _) in enumerate(months)
     ]
 
 

@@ -844,3 +844,23 @@ def test_the_per_mentor_table_pages_through(history, team_client, monkeypatch):
     assert "mentors=2" in first.content.decode()
     second = team_client.get(url + "&mentors=2")
     assert [r[0] for r in tables_of(second)["mentors-table"][1:]] == ["Alice Ashdown"]
+
+
+def test_five_years_month_by_month(history, team_client):
+    response = team_client.get(
+        reverse("reports:dashboard") + "?period=range&from=2022-01-01&to=2026-12-31"
+    )
+    assert response.status_code == 200
+    months = tables_of(response)["requests-chart"][1:]
+    assert len(months) == 60
+    assert months[-1] == ["Dec 2026", "3", "1", "1", "0"]
+    assert months[0][0] == "Jan 2022"
+
+
+def test_a_period_cut_mid_month_counts_its_own_days(history):
+    figures = scheme_figures(
+        Period(datetime.date(2026, 11, 15), datetime.date(2026, 12, 9)), now=NOW
+    )
+    assert [
+        (m.label, m.requests_sent, m.accepted, m.declined, m.expired) for m in figures.monthly
+    ] == [("Nov 2026", 1, 1, 0, 1), ("Dec 2026", 1, 0, 1, 0)]
