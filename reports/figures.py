@@ -618,6 +618,8 @@ def _responsiveness(figures: SchemeFigures, period: Period) -> None:
     expired = list(
         MentoringRequest.objects.filter(state=RequestState.EXPIRED)
         .filter(_in(period, "answered_at"))
+        # A proposal the mentor agreed to ran out on the mentee's side, not theirs.
+        .exclude(application__isnull=False, mentor_agreed_at__isnull=False)
         .values_list("mentor_id", "mentor__first_name", "mentor__last_name")
         .annotate(n=Count("pk"))
         .values_list("mentor_id", "mentor__first_name", "mentor__last_name", "n")

@@ -864,3 +864,26 @@ def test_a_period_cut_mid_month_counts_its_own_days(history):
     assert [
         (m.label, m.requests_sent, m.accepted, m.declined, m.expired) for m in figures.monthly
     ] == [("Nov 2026", 1, 1, 0, 1), ("Dec 2026", 1, 0, 1, 0)]
+
+
+def test_a_proposal_the_mentor_agreed_to_is_not_their_expiry(history):
+    bob = history["bob"]
+    application = MatchApplication.objects.create(
+        mentee=history["mentees"][11], aims="", state=ApplicationState.WAITING
+    )
+    MentoringRequestFactory(
+        mentee=history["mentees"][11],
+        mentor=bob,
+        application=application,
+        created_at=at(2026, 12, 7, 9),  # a Monday
+        response_deadline=at(2026, 12, 14, 23, 59, 59),
+        state=RequestState.EXPIRED,
+        answered_at=at(2026, 12, 15, 0, 5),
+        mentor_agreed_at=at(2026, 12, 8, 9),  # 1 working day; the mentee never answered
+    )
+    figures = scheme_figures(Q4, now=NOW)
+    assert figures.proposals.expired == 1
+    assert figures.expired_for_rate == 1  # still only Bob's request of 10 November
+    assert figures.answered == 6
+    bob_row = next(m for m in figures.mentors if m.name == "Bob Brook")
+    assert (bob_row.answered, bob_row.expired) == (3, 1)
