@@ -244,7 +244,8 @@ class SchemeFigures:
 
     def as_rows(self) -> list[tuple[str, str, Value]]:
         """(section, figure, value) for every figure the dashboard shows, small numbers
-        in breakdowns already shown as "fewer than 5"; empty figures as ""."""
+        in breakdowns already shown as "fewer than 5"; empty figures as "". Not the
+        lists: the requests waiting (counted), the per-mentor table and the comments."""
         rows: list[tuple[str, str, Value]] = []
 
         def add(section: str, name: str, value: Value | None) -> None:
