@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Avg, Count, Exists, F, FloatField, Min, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import MenteeProfile, TrainingStatus
@@ -604,18 +605,27 @@ def _responsiveness(figures: SchemeFigures, period: Period) -> None:
         state=RequestState.REJECTED,
         answered_by_id=F("mentor__user_id"),
     ) & _in(period, "answered_at")
+    answered = MentoringRequest.objects.filter(own | agreed | said_no)
+    # UK days from the database (no time zone work per row in Python), grouped.
     rows = list(
-        MentoringRequest.objects.filter(own | agreed | said_no)
-        .values_list(
-            "mentor_id",
-            "mentor__first_name",
-            "mentor__last_name",
-            "created_at",
-            "answered_at",
-            "mentor_agreed_at",
+        answered.annotate(
+            sent_on=TruncDate("created_at", tzinfo=LONDON),
+            answered_on=TruncDate(Coalesce("mentor_agreed_at", "answered_at"), tzinfo=LONDON),
         )
+        .values_list("mentor_id", "sent_on", "answered_on")
+        .annotate(n=Count("pk"))
+        .values_list("mentor_id", "sent_on", "answered_on", "n")
         .order_by()
     )
+    names: dict[int, str] = {
+        mentor_id: f"{first_name} {last_name}"
+        for mentor_id, first_name, last_name, _ in answered.values_list(
+            "mentor_id", "mentor__first_name", "mentor__last_name"
+        )
+        .annotate(n=Count("pk"))
+        .values_list("mentor_id", "mentor__first_name", "mentor__last_name", "n")
+        .order_by()
+    }
     expired = list(
         MentoringRequest.objects.filter(state=RequestState.EXPIRED)
         .filter(_in(period, "answered_at"))
@@ -627,17 +637,10 @@ def _responsiveness(figures: SchemeFigures, period: Period) -> None:
         .order_by()
     )
     days_by_mentor: dict[int, list[int]] = defaultdict(list)
-    names: dict[int, str] = {}
     if rows:
-        first = min(_day(r[3]) for r in rows)
-        index = WorkingDayIndex(first, period.end)
-        for mentor_id, first_name, last_name, created, answered, mentor_agreed in rows:
-            answered_at = mentor_agreed or answered
-            if answered_at is None:  # not possible: the filter asks for one of them
-                continue
-            answered_on = min(_day(answered_at), period.end)
-            days_by_mentor[mentor_id].append(index.between(_day(created), answered_on))
-            names[mentor_id] = f"{first_name} {last_name}"
+        index = WorkingDayIndex(min(r[1] for r in rows), max(period.end, max(r[2] for r in rows)))
+        for mentor_id, sent_on, answered_on, n in rows:
+            days_by_mentor[mentor_id] += [index.between(sent_on, answered_on)] * n
     expired_by_mentor = {}
     for mentor_id, first_name, last_name, n in expired:
         expired_by_mentor[mentor_id] = n
@@ -767,7 +770,7 @@ def _reach(figures: SchemeFigures, period: Period) -> None:
     to_request = (
         mentees.annotate(first=Min("user__mentoring_requests__created_at"))
         .filter(first__gte=period.since, first__lt=period.until)
-        .values_list("created_at", "first")
+        .values_list(_uk_day("created_at"), _uk_day("first"))
     )
     figures.median_days_to_first_request = _median_days(to_request)
     to_meeting = (
@@ -778,13 +781,18 @@ def _reach(figures: SchemeFigures, period: Period) -> None:
             )
         )
         .filter(first__gte=period.since, first__lt=period.until)
-        .values_list("created_at", "first")
+        .values_list(_uk_day("created_at"), _uk_day("first"))
     )
     figures.median_days_to_first_meeting = _median_days(to_meeting)
 
 
-def _median_days(pairs: Iterable[tuple[datetime.datetime, datetime.datetime]]) -> float | None:
-    days = [max((_day(later) - _day(signed_up)).days, 0) for signed_up, later in pairs]
+def _uk_day(name: str) -> TruncDate:
+    """The UK day of a time, worked out by the database."""
+    return TruncDate(name, tzinfo=LONDON)
+
+
+def _median_days(pairs: Iterable[tuple[datetime.date, datetime.date]]) -> float | None:
+    days = [max((later - signed_up).days, 0) for signed_up, later in pairs]
     return round(float(statistics.median(days)), 1) if days else None
 
 
