@@ -11,7 +11,7 @@ from mentoring.pagination import paginate, pagination_links
 
 from .access import scheme_team_only
 from .charts import Chart, bar_chart
-from .figures import MENTOR_SORTS, SchemeFigures, scheme_figures
+from .figures import MENTOR_SORTS, SchemeFigures, feedback_comments, scheme_figures
 from .periods import PERIOD_CHOICES, Period, period_from_query, period_query
 
 EXPORT_KINDS = (
@@ -23,6 +23,7 @@ EXPORT_KINDS = (
 )
 EXPORT_FORMATS = (("xlsx", "Excel spreadsheet (XLSX)"), ("csv", "CSV"))
 MENTORS_PER_PAGE = 25  # the per-mentor table, a page at a time (?mentors=2)
+COMMENTS_PER_PAGE = 25  # feedback comments, a page at a time (?comments=2)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     mentors = paginate(
         request, figures.mentors_sorted(sort), param="mentors", per_page=MENTORS_PER_PAGE
     )
+    comments = paginate(
+        request, feedback_comments(period), param="comments", per_page=COMMENTS_PER_PAGE
+    )
     chosen = request.GET.get("period", "") or ("range" if request.GET.get("from") else "quarter")
     return render(
         request,
@@ -128,6 +132,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "mentor_rows": mentors.object_list,
             "mentor_pages": pagination_links(request, mentors, param="mentors"),
+            "comments": comments,
+            "comment_pages": pagination_links(request, comments, param="comments"),
             "sort_links": sort_links(period, sort),
             "exports": export_links(period),
             "charts": charts(figures),

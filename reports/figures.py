@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Avg, Count, Exists, F, FloatField, Min, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Exists, F, FloatField, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -202,7 +202,6 @@ class SchemeFigures:
     feedback: list[FeedbackAverage] = field(default_factory=list)
     feedback_asked: int = 0
     feedback_returned: int = 0
-    comments: list[str] = field(default_factory=list)
 
     # --- Derived ---
 
@@ -246,7 +245,8 @@ class SchemeFigures:
     def as_rows(self) -> list[tuple[str, str, Value]]:
         """(section, figure, value) for every figure the dashboard shows, small numbers
         in breakdowns already shown as "fewer than 5"; empty figures as "". Not the
-        lists: the requests waiting (counted), the per-mentor table and the comments."""
+        lists: the requests waiting (counted), the per-mentor table and the comments
+        (feedback_comments)."""
         rows: list[tuple[str, str, Value]] = []
 
         def add(section: str, name: str, value: Value | None) -> None:
@@ -832,7 +832,13 @@ def _feedback(figures: SchemeFigures, period: Period) -> None:
                     },
                 )
             )
-    figures.comments = list(
+
+
+def feedback_comments(period: Period) -> "QuerySet[str]":
+    """The comments of the surveys returned in the period, by their text alone: never
+    with who wrote them, their role, partnership or date. A page reads them a page at
+    a time (a count and a slice)."""
+    return (
         Feedback.objects.filter(_in(period, "submitted_at"))
         .exclude(comment="")
         .order_by("comment")

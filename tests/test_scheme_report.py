@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import MenteeProfile, TrainingStatus
 from register.models import MentorStatus
-from reports.figures import FEWER_THAN_5, scheme_figures
+from reports.figures import FEWER_THAN_5, feedback_comments, scheme_figures
 from reports.periods import Period
 from requests_app.models import (
     ApplicationState,
@@ -428,7 +428,7 @@ def test_every_figure_of_the_quarter(history, django_assert_max_num_queries):
     assert [m.name for m in figures.mentors_sorted("expired")] == ["Bob Brook", "Alice Ashdown"]
     assert [m.name for m in figures.mentors_sorted("p90")] == ["Alice Ashdown", "Bob Brook"]
     assert figures.feedback_averages == []  # fewer than 5 answers each
-    assert figures.comments == [
+    assert list(feedback_comments(Q4)) == [
         "Apples and pears, a good experience",
         "Zebra crossings of the mind: it helped",
     ]
@@ -887,3 +887,14 @@ def test_a_proposal_the_mentor_agreed_to_is_not_their_expiry(history):
     assert figures.answered == 6
     bob_row = next(m for m in figures.mentors if m.name == "Bob Brook")
     assert (bob_row.answered, bob_row.expired) == (3, 1)
+
+
+def test_comments_page_through(history, team_client, monkeypatch):
+    monkeypatch.setattr("reports.dashboard.COMMENTS_PER_PAGE", 1)
+    url = reverse("reports:dashboard") + Q4_QUERY
+    first = team_client.get(url).content.decode()
+    assert "2 comments, in the order of their text" in first
+    assert "Apples and pears" in first
+    assert "Zebra crossings" not in first
+    second = team_client.get(url + "&comments=2").content.decode()
+    assert "Zebra crossings of the mind: it helped" in second
