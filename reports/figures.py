@@ -834,7 +834,7 @@ def _feedback(figures: SchemeFigures, period: Period) -> None:
             )
 
 
-def feedback_comments(period: Period) -> "QuerySet[str]":
+def feedback_comments(period: Period) -> "QuerySet[Feedback, str]":
     """The comments of the surveys returned in the period, by their text alone: never
     with who wrote them, their role, partnership or date. A page reads them a page at
     a time (a count and a slice)."""
