@@ -1,6 +1,8 @@
 """The monthly summary emailed to the scheme inbox: last month's main figures in the
 email (the dashboard's, without the long breakdowns: no names and no mentoring content),
-and the month's spreadsheet of exports (reports.exports.figures_workbook) attached."""
+and the month's figures as a spreadsheet attached. The attachment holds the figures
+only: the exports with names (the register, activity) and feedback comments stay
+behind the scheme team's log-in, never in an inbox."""
 
 import datetime
 import logging
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.outbox.services import queue_templated_email
-from reports.exports import figures_workbook
+from reports.exports import figures_dataset
 from reports.figures import scheme_figures
 from reports.models import MonthlySummary
 from reports.periods import LONDON, Period, period_query, previous_month
@@ -48,7 +50,7 @@ def email_monthly_summary(*, now: datetime.datetime | None = None) -> int:
         return 0
     # Read before the transaction: the figures take a few aggregate queries.
     sections = main_figures(scheme_figures(period).as_rows())
-    workbook = figures_workbook(period)
+    workbook = figures_attachment(period)
     try:
         with transaction.atomic():
             MonthlySummary.objects.create(month=period.start, queued_at=now)
@@ -62,6 +64,11 @@ def email_monthly_summary(*, now: datetime.datetime | None = None) -> int:
         return 0
     logger.info("Queued the scheme's summary of %s.", period.label)
     return 1
+
+
+def figures_attachment(period: Period) -> bytes:
+    """The month's figures as an XLSX of one sheet: nothing with a name in it."""
+    return figures_dataset(period).export("xlsx")
 
 
 # The long breakdowns stay in the spreadsheet: the email keeps the totals.

@@ -113,6 +113,8 @@ def test_the_spreadsheet_attached_opens_with_the_months_figures(tasks, committed
     figures = [tuple(row) for row in workbook["Figures"].iter_rows(values_only=True)]
     assert figures[0] == ("Section", "Figure", "Value")
     assert ("Requests", "Mentees' requests: sent", 1) in figures
+    # Only the figures travel by email: the sheets with names stay behind the log-in.
+    assert workbook.sheetnames == ["Figures"]
 
 
 def test_the_email_gives_last_months_totals_and_no_names_or_words(tasks, committed, mentee, mentor):
@@ -141,13 +143,13 @@ def test_a_run_that_loses_the_race_to_another_sends_nothing(tasks, committed, mo
     from reports import summary
     from reports.models import MonthlySummary
 
-    workbook = summary.figures_workbook
+    workbook = summary.figures_attachment
 
     def other_run_commits_first(period):
         MonthlySummary.objects.create(month=period.start)
         return workbook(period)
 
-    monkeypatch.setattr(summary, "figures_workbook", other_run_commits_first)
+    monkeypatch.setattr(summary, "figures_attachment", other_run_commits_first)
     with at(2026, 12, 1), committed():
         assert tasks.email_monthly_summary.delay().get() == 0
 
