@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from mentoring.pagination import paginate, pagination_links
@@ -33,19 +33,21 @@ class ExportLink:
 
 
 def export_links(period: Period) -> list[ExportLink]:
-    """The exports for the period, once they exist (none, rather than a broken link)."""
-    found = []
-    for kind, label in EXPORT_KINDS:
-        links = []
-        for fmt, fmt_label in EXPORT_FORMATS:
-            try:
-                address = reverse("reports:export", kwargs={"kind": kind, "fmt": fmt})
-            except NoReverseMatch:
-                continue
-            links.append((fmt_label, f"{address}?{period_query(period)}"))
-        if links:
-            found.append(ExportLink(label, links))
-    return found
+    """The exports for the period, each in both formats."""
+    return [
+        ExportLink(
+            label,
+            [
+                (
+                    fmt_label,
+                    reverse("reports:export", kwargs={"kind": kind, "fmt": fmt})
+                    + f"?{period_query(period)}",
+                )
+                for fmt, fmt_label in EXPORT_FORMATS
+            ],
+        )
+        for kind, label in EXPORT_KINDS
+    ]
 
 
 def sort_links(period: Period, sort: str) -> dict[str, dict]:

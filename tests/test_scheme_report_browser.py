@@ -1,6 +1,8 @@
 """The scheme figures page in Chromium, full of a quarter's figures: axe finds nothing,
 nothing scrolls sideways at 320 px, and the period can be changed with the form."""
 
+import datetime
+import pathlib
 import re
 
 import pytest
@@ -71,3 +73,43 @@ def test_the_page_reflows_at_320_px(page, live_server, client, scheme_admin, his
     page.set_viewport_size({"width": 320, "height": 800})
     open_as_team(page, live_server, client, scheme_admin, Q4_QUERY)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_each_export_downloads_from_the_page_with_its_rows(
+    page,
+    live_server,
+    client,
+    scheme_admin,
+    history,  # noqa: F811
+):
+    """Every link under "Download", in both formats: the file holds the same rows as
+    the export made directly for the period."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from reports.exports import dataset
+    from reports.models import ExportRecord
+    from reports.periods import Period
+
+    period = Period(datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))
+    open_as_team(page, live_server, client, scheme_admin, Q4_QUERY)
+    downloads = page.locator("#downloads + p + ul a")
+    expect(downloads).to_have_count(10)
+    for index in range(10):
+        link = downloads.nth(index)
+        kind = re.search(r"/exports/(\w+)\.(csv|xlsx)", link.get_attribute("href"))
+        with page.expect_download() as info:
+            link.click()
+        content = pathlib.Path(info.value.path()).read_bytes()
+        expected = dataset(kind[1], period)
+        if kind[2] == "csv":
+            rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+        else:
+            sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        assert rows[0] == list(expected.headers), kind[0]
+        assert expected.height > 0, kind[0]  # the quarter has something of each kind
+        assert len(rows) - 1 == expected.height, kind[0]
+    assert ExportRecord.objects.count() == 10
