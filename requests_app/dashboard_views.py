@@ -23,6 +23,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return gate
     user = request.user
     mentee = is_mentee(user)
+    scheme = SchemeSettings.cached()
     return render(
         request,
         "accounts/dashboard.jinja",
@@ -32,25 +33,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "places_kept": list(
                 WaitingListEntry.objects.offered().filter(mentee=user).select_related("mentor")
             )
-            if mentee and SchemeSettings.cached().mentees_choose
+            if mentee and scheme.mentees_choose
             else [],
             "is_mentor": is_mentor(user),
             # The way into admin, which asks for two-factor authentication first if needed.
             "is_scheme_admin": is_scheme_team(user),
             "needs_two_factor": admin_needs_two_factor(user),
             "mentor_profile": getattr(user, "mentor_profile", None),
-            "scheme": SchemeSettings.cached(),
-            **_matching_context(user, mentee),
+            "scheme": scheme,
+            **_matching_context(user, mentee, scheme),
             **dashboard_context(user, request),
         },
     )
 
 
-def _matching_context(user, mentee: bool) -> dict:
+def _matching_context(user, mentee: bool, scheme: SchemeSettings) -> dict:
     """Where matching by the scheme team stands for this person: their application,
     and the proposed matches waiting for their answer. Nothing is read where mentees
     only choose their mentor."""
-    scheme = SchemeSettings.cached()
     if not scheme.scheme_proposes:
         return {"scheme_proposes": False, "application": None, "proposals": []}
     proposals = list(
