@@ -49,6 +49,7 @@ from requests_app.models import (
     DeclineReason,
     Feedback,
     MatchApplication,
+    MenteeNudge,
     MentoringRequest,
     Partnership,
     WaitingListEntry,
@@ -77,6 +78,7 @@ EXPORTED_MODELS = {
     "requests_app.Transition",
     "requests_app.MatchApplication",
     "requests_app.AgreementRecord",
+    "requests_app.MenteeNudge",
 }
 NOT_EXPORTED_MODELS = {
     # A mentor's private notes are encrypted and destroyed with the partnership:
@@ -357,6 +359,15 @@ def collect_user_data(user: User) -> dict:
                 **texts_for(a, user.pk),
             }
             for a in MatchApplication.objects.filter(mentee=user).order_by("created_at")
+        ],
+        "still_looking_for_a_mentor": [
+            {
+                "what": n.get_kind_display(),
+                "sent_at": n.sent_at,
+                "your_answer": n.get_answer_display(),
+                "answered_at": n.answered_at,
+            }
+            for n in MenteeNudge.objects.filter(mentee=user)
         ],
         "agreements_you_signed": [
             {

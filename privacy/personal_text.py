@@ -258,6 +258,8 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
     "requests_app.Feedback.respondent_role": "a choice",
     "requests_app.Feedback.stage": "a choice",
     "requests_app.WaitingListEntry.outcome": "a choice",
+    "requests_app.MenteeNudge.kind": "a choice",
+    "requests_app.MenteeNudge.answer": "a choice",
     "requests_app.Transition.from_state": "a state",
     "requests_app.Transition.to_state": "a state",
     "register.BioEvent.kind": "a choice",

@@ -674,6 +674,66 @@ class WaitingListEntry(models.Model):
         return self.left_at is None and self.offered_at is not None
 
 
+class NudgeKind(models.TextChoices):
+    """The two emails a mentee who is still without a mentor gets, each once."""
+
+    REMINDER = "reminder", "Reminder: no request or application yet"
+    CHECK_IN = "check_in", "Check-in: do you still want a mentor?"
+
+
+class NudgeAnswer(models.TextChoices):
+    KEEP_LOOKING = "keep_looking", "Yes, keep looking"
+    STOPPED = "stopped", "No, I no longer need a mentor"
+
+
+class MenteeNudgeQuerySet(models.QuerySet):
+    def reminders(self):
+        return self.filter(kind=NudgeKind.REMINDER)
+
+    def check_ins(self):
+        return self.filter(kind=NudgeKind.CHECK_IN)
+
+    def answered(self):
+        return self.exclude(answer="")
+
+
+class MenteeNudge(models.Model):
+    """An email sent to a mentee still without a mentor, and their answer.
+
+    One row of each kind per mentee at most (the unique constraint makes a second
+    send impossible, however often the jobs run). The check-in is answered by the
+    mentee: "keep looking", or "stop" (their search is closed). A mentee who answers
+    from their page without having been asked gets a check-in row with no sent_at.
+    Written by requests_app.workflow only.
+    """
+
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudges"
+    )
+    kind = models.CharField(max_length=16, choices=NudgeKind.choices)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty when the mentee answered without an email."
+    )
+    answer = models.CharField(max_length=16, choices=NudgeAnswer.choices, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MenteeNudgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["mentee", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["mentee", "kind"], name="one_nudge_of_each_kind"),
+            models.CheckConstraint(
+                condition=Q(answer="", answered_at__isnull=True)
+                | (~Q(answer="") & Q(answered_at__isnull=False, kind="check_in")),
+                name="nudge_answer_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.mentee}"
+
+
 class Transition(models.Model):
     """History: every change of state of a request, partnership, meeting or application."""
 

@@ -150,6 +150,21 @@ class SchemeSettings(models.Model):
         help_text="Email the scheme inbox a summary of last month's figures, with the "
         "spreadsheet attached, on the first of each month.",
     )
+    mentee_reminder_days = models.PositiveSmallIntegerField(
+        "remind mentees who have not asked after (days)",
+        default=14,
+        validators=[MaxValueValidator(365)],
+        help_text="Days after a mentee signs up with no request and no application before "
+        "they get one gentle reminder (how to find a mentor, how to ask the scheme team). "
+        "0: no reminder.",
+    )
+    mentee_check_in_days = models.PositiveSmallIntegerField(
+        "ask mentees with no mentor whether they still want one after (days)",
+        default=91,
+        validators=[MaxValueValidator(730)],
+        help_text="Days after a mentee signs up, without a partnership, before they are "
+        "asked once whether they still want a mentor. 0: never asked.",
+    )
     bio_submission_deadline = models.DateField(
         null=True,
         blank=True,
