@@ -3,12 +3,19 @@
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.forms import MenteeProfileForm, Situation, eligibility_form_class
+from accounts.forms import (
+    MenteeProfileForm,
+    Situation,
+    eligibility_form_class,
+    profile_change_form_class,
+)
 from accounts.http import AuthenticatedHttpRequest
+from accounts.models import MenteeProfile, TrainingStatus
 from accounts.rules import is_mentee
 from accounts.signup import (
     create_mentee_profile,
@@ -17,6 +24,7 @@ from accounts.signup import (
     not_eligible_reason,
     remember_eligibility,
     remember_not_eligible,
+    update_mentee_profile,
 )
 from scheme.models import SchemeSettings
 from scheme.profiles import current_profile
@@ -123,3 +131,95 @@ def mentee_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, "Your account is ready. You can now look for a peer mentor.")
         return redirect("mentor_search")
     return render(request, "accounts/mentee_profile.jinja", {"form": form, "answer": answer})
+
+
+# Why an answer that sign-up turns away cannot be saved either. The mentee keeps their
+# account and their details as they were: their situation is the scheme team's to discuss.
+_NOT_ELIGIBLE_CHANGE = {
+    Situation.PLANNING_NO_FORM: (
+        "You can take part while planning time out once your absence planning form is "
+        "completed. We have not changed your details."
+    ),
+    Situation.NEITHER: (
+        "Peer mentoring is for doctors in training who are out of training now, or planning "
+        "time out with their absence planning form completed. We have not changed your details."
+    ),
+}
+_NOT_IN_PUBLIC_HEALTH = (
+    "This scheme is for people working in public health in the UK. "
+    "We have not changed your details."
+)
+
+
+@require_http_methods(["GET", "POST"])
+def mentee_profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A mentee changes what they told us at sign-up, with the same questions and checks."""
+    user = request.user
+    if not is_mentee(user):
+        raise PermissionDenied
+    mentee = user.mentee_profile
+    profile = current_profile()
+    form = profile_change_form_class(profile)(
+        request.POST if request.method == "POST" else None,
+        initial=_current_answers(user, mentee),
+        profile=profile,
+    )
+    not_eligible = False
+    if request.method == "POST" and form.is_valid():
+        if form.is_eligible:
+            data = form.cleaned_data
+            update_mentee_profile(
+                user=user,
+                eligibility=form.eligibility(),
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                pronouns=data["pronouns"],
+                grade=data.get("grade"),
+                school=data.get("school"),
+                trust=data.get("trust"),
+                organisation=data.get("organisation"),
+                area_of_work=data.get("area_of_work"),
+                nation=data.get("nation"),
+            )
+            messages.success(request, "Your details have been updated.")
+            return redirect("dashboard")
+        not_eligible = True
+        form.add_error(
+            "situation",
+            _NOT_ELIGIBLE_CHANGE[form.cleaned_data["situation"]]
+            if profile.asks_training_status
+            else _NOT_IN_PUBLIC_HEALTH,
+        )
+    return render(
+        request,
+        "accounts/mentee_profile_edit.jinja",
+        {
+            "form": form,
+            "public_health": not profile.asks_training_status,
+            "not_eligible": not_eligible,
+            "inbox": SchemeSettings.cached().inbox_email if not_eligible else "",
+        },
+    )
+
+
+def _current_answers(user, mentee: MenteeProfile) -> dict:
+    """The profile as it is, in the form's terms."""
+    if mentee.training_status == TrainingStatus.PLANNING:
+        situation = Situation.PLANNING
+    elif mentee.training_status == TrainingStatus.OUT_OF_TRAINING:
+        situation = Situation.OUT
+    else:
+        situation = Situation.PUBLIC_HEALTH
+    return {
+        "situation": situation,
+        "absence_form_completed_on": mentee.absence_form_completed_on,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "pronouns": mentee.pronouns,
+        "grade": mentee.grade_id,
+        "school": mentee.school_id,
+        "trust": mentee.trust_id,
+        "organisation": mentee.organisation,
+        "area_of_work": mentee.area_of_work,
+        "nation": mentee.nation,
+    }

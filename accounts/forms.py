@@ -238,6 +238,35 @@ class MenteeProfileForm(forms.Form):
             del self.fields[name]
 
 
+# --- Changing the profile after sign-up -----------------------------------------------------
+
+
+class _ProfileChange(MenteeProfileForm):
+    """The sign-up details without the privacy consent, which was given at sign-up."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["privacy_consent"]
+
+
+class MenteeProfileChangeForm(EligibilityForm, _ProfileChange):
+    """The sign-up questions again, eligibility and details in one form: the same fields,
+    the same checks."""
+
+
+class PublicHealthProfileChangeForm(PublicHealthEligibilityForm, _ProfileChange):
+    """The public health network's sign-up questions again."""
+
+
+def profile_change_form_class(
+    profile: Profile,
+) -> type[MenteeProfileChangeForm | PublicHealthProfileChangeForm]:
+    """Changing a mentee profile asks what signing up asked (scheme.profiles)."""
+    if eligibility_form_class(profile) is PublicHealthEligibilityForm:
+        return PublicHealthProfileChangeForm
+    return MenteeProfileChangeForm
+
+
 # --- allauth's forms, bounded ----------------------------------------------------------
 
 

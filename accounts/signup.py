@@ -187,3 +187,57 @@ def create_mentee_profile(
         user.last_name = last_name.strip()
         user.save(update_fields=["first_name", "last_name"])
     return profile
+
+
+class ProfileChangeRefused(Exception):
+    """The change would leave the mentee's profile in a state sign-up does not allow."""
+
+
+@transaction.atomic
+def update_mentee_profile(
+    *,
+    user: User,
+    eligibility: Eligibility,
+    first_name: str,
+    last_name: str,
+    pronouns: str,
+    grade: Grade | None = None,
+    school: School | None = None,
+    trust: Trust | None = None,
+    organisation: str | None = None,
+    area_of_work: str | None = None,
+    nation: str | None = None,
+) -> MenteeProfile:
+    """A mentee changes what they told us at sign-up: their eligible answer and details.
+
+    Grade, school and trust, or organisation, area of work and nation: those the scheme's
+    profile asks (scheme.profiles); one left as None is not asked and is kept as it is.
+    The answer is an eligible one (an Eligibility, as at sign-up); the privacy consent
+    given at sign-up stands.
+    """
+    if eligibility.training_status == TrainingStatus.PLANNING and not (
+        eligibility.absence_form_completed_on
+    ):
+        raise ProfileChangeRefused("Planning time out needs the absence planning form's date.")
+    profile = MenteeProfile.objects.select_for_update().get(user=user)
+    profile.training_status = eligibility.training_status
+    profile.absence_form_completed_on = eligibility.absence_form_completed_on
+    profile.pronouns = pronouns.strip()
+    changed = ["training_status", "absence_form_completed_on", "pronouns", "updated_at"]
+    for name, value in (("grade", grade), ("school", school), ("trust", trust)):
+        if value is not None:
+            setattr(profile, name, value)
+            changed.append(name)
+    for name, text in (
+        ("organisation", organisation),
+        ("area_of_work", area_of_work),
+        ("nation", nation),
+    ):
+        if text is not None:
+            setattr(profile, name, text.strip())
+            changed.append(name)
+    profile.save(update_fields=changed)
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.save(update_fields=["first_name", "last_name"])
+    return profile

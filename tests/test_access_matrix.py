@@ -632,6 +632,8 @@ ACCESS: dict[str, Rule] = {
     # Without an answer to the questions in the session, back to the questions.
     "mentee_not_eligible": Rule(everyone, ok=REDIRECTS, anonymous=REDIRECTS, public=True),
     "mentee_profile": Rule(everyone, ok=REDIRECTS),
+    # A mentee changes what they told us at sign-up.
+    "mentee_profile_edit": MENTEES,
     "account_login": Rule(nobody, denied=REDIRECTS, anonymous=frozenset({200}), public=True),
     # Sign-up comes after the eligibility questions: without an answer, back to them.
     "account_signup": Rule(nobody, denied=REDIRECTS, anonymous=frozenset({200, 302}), public=True),
