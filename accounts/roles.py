@@ -17,6 +17,9 @@ SCHEME_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "register": {
         "virtualplatform": ("view", "add", "change", "delete"),
         "mentorprofile": ("view", "add", "change"),
+        # Kept on the bio's admin page: completed training and supervision arrangements.
+        "trainingrecord": ("view", "add", "change", "delete"),
+        "supervisionarrangement": ("view", "add", "change", "delete"),
     },
     "outbox": {"email": ("view",)},
     "scheme": {

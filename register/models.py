@@ -1,12 +1,14 @@
+import datetime
 import hashlib
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import connection, models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -84,6 +86,14 @@ class MentorProfileQuerySet(models.QuerySet["MentorProfile"]):
     def listed(self):
         """As the register lists them: published, by name."""
         return self.published().order_by("last_name", "first_name", "id")
+
+    def trained(self, on: datetime.date):
+        """Mentors with mentor training completed by that day."""
+        return self.filter(Exists(TrainingRecord.objects.mentor_trained(OuterRef("pk"), on)))
+
+    def untrained(self, on: datetime.date):
+        """Mentors with no mentor training completed by that day."""
+        return self.exclude(Exists(TrainingRecord.objects.mentor_trained(OuterRef("pk"), on)))
 
     def matching(self, filters: MentorFilters):
         """The mentors that meet every filter in use.
@@ -382,6 +392,14 @@ class MentorProfile(models.Model):
             found.append(self.get_nation_display())
         return found
 
+    def training_and_supervision(self, on: datetime.date | None = None) -> "TrainingState":
+        """The training this mentor has completed and their supervision now (two queries)."""
+        on = on or timezone.localdate()
+        return TrainingState(
+            training=list(TrainingRecord.objects.mentor_trained(self.pk, on)),
+            supervision=SupervisionArrangement.objects.current(on).filter(mentor=self).first(),
+        )
+
     def photo_url(self, size: str) -> str:
         """The "small" (thumbnail) or "large" photo's address, or "" without a photo."""
         field = self.photo_thumbnail if size == "small" else self.photo
@@ -394,10 +412,15 @@ class BioEventKind(models.TextChoices):
     RESUMED = "resumed", "Resumed taking requests"
     CAPACITY = "capacity", "Capacity changed"
     FRAMEWORK = "framework", "Confirmed the ethical framework"
+    TRAINING = "training", "Training recorded"
+    TRAINING_REMOVED = "training_removed", "Training record removed"
+    SUPERVISION = "supervision", "Supervision recorded"
+    SUPERVISION_REMOVED = "supervision_removed", "Supervision record removed"
 
 
 class BioEvent(models.Model):
-    """History: every change to a bio's status, pause, capacity or framework confirmation."""
+    """History: every change to a bio's status, pause, capacity or framework confirmation,
+    and each training or supervision record the scheme team keeps or removes."""
 
     profile = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(max_length=20, choices=BioEventKind.choices)
@@ -418,3 +441,143 @@ class BioEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.from_value} → {self.to_value}"
+
+
+# --- Training and supervision -----------------------------------------------------------
+# What the scheme team records to show that a mentor is trained and supervised, as the
+# ethical framework promises mentees. Dates and names of courses and supervisors only:
+# never anything said in supervision or about a mentee.
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """A mentor's training completed (latest first) and current supervision, if any."""
+
+    training: list["TrainingRecord"]
+    supervision: "SupervisionArrangement | None"
+
+    @property
+    def trained(self) -> bool:
+        return bool(self.training)
+
+
+class TrainingRecordQuerySet(models.QuerySet["TrainingRecord"]):
+    def completed_by(self, on: datetime.date):
+        return self.filter(completed_on__lte=on)
+
+    def mentor_trained(self, mentor, on: datetime.date):
+        """A mentor's training completed by that day (`mentor`: a pk or an OuterRef)."""
+        return self.completed_by(on).filter(mentor=mentor)
+
+
+class TrainingRecord(models.Model):
+    """A mentor training course a mentor has completed, as the scheme team records it."""
+
+    mentor = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="training")
+    course = models.CharField(
+        "course name",
+        max_length=200,
+        help_text="The course as its provider names it, e.g. 'Peer mentor training (2 days)'.",
+    )
+    completed_on = models.DateField(
+        "completed on", help_text="The day the mentor finished the course."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = TrainingRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "training completed"
+        verbose_name_plural = "training completed"
+        ordering = ["-completed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentor", "course", "completed_on"], name="training_recorded_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} ({self.completed_on:%d %b %Y})"
+
+    def clean(self) -> None:
+        if self.completed_on and self.completed_on > timezone.localdate():
+            raise ValidationError(
+                {"completed_on": "Record training once it is completed: this date is to come."}
+            )
+
+
+class SupervisionFrequency(models.TextChoices):
+    MONTHLY = "monthly", "Every month"
+    SIX_WEEKLY = "six_weekly", "Every six weeks"
+    TWO_MONTHLY = "two_monthly", "Every two months"
+    QUARTERLY = "quarterly", "Every three months"
+    AS_NEEDED = "as_needed", "When the mentor asks"
+
+
+class SupervisionQuerySet(models.QuerySet["SupervisionArrangement"]):
+    def current(self, on: datetime.date):
+        """Arrangements in place on that day: started, and not ended before it."""
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on)
+
+
+class SupervisionArrangement(models.Model):
+    """Who supervises a mentor's mentoring, and how often: the arrangement only."""
+
+    mentor = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="supervision")
+    supervisor = models.CharField(
+        "supervisor or group",
+        max_length=200,
+        help_text=(
+            "The supervisor's name or the supervision group's. Nothing about mentees or "
+            "what is discussed."
+        ),
+    )
+    frequency = models.CharField("how often", max_length=16, choices=SupervisionFrequency.choices)
+    starts_on = models.DateField("from")
+    ends_on = models.DateField("until", null=True, blank=True, help_text="Blank: ongoing.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = SupervisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "supervision arrangement"
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="supervision_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor}, {self.get_frequency_display().lower()}"
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The end date must be on or after the start."})
+
+    def describe(self) -> str:
+        """As the mentor reads it: "<group>, every month, from 3 March 2026"."""
+        how_often = self.get_frequency_display().lower()
+        text = f"{self.supervisor}, {how_often}, from {_long(self.starts_on)}"
+        if self.ends_on:
+            text += f" until {_long(self.ends_on)}"
+        return text
+
+
+def _long(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"

@@ -174,6 +174,14 @@ class SchemeSettings(models.Model):
         default=False,
         help_text="If ticked, a mentor's edits to a published bio wait for an admin to publish.",
     )
+    training_required_to_publish = models.BooleanField(
+        "training required before a bio is published",
+        default=False,
+        help_text=(
+            "If ticked, a bio is published only once the mentor's completed training is "
+            "recorded on it. Bios already on the register stay there."
+        ),
+    )
     data_retention_months = models.PositiveSmallIntegerField(
         default=24, help_text="Accounts inactive for longer are anonymised."
     )
