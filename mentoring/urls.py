@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("privacy.urls")),
     path("", include("requests_app.urls")),
     path("scheme-figures/", include("reports.urls")),
+    path("spread-the-word/", include("reports.kit_urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),  # before allauth's, which it stands in for

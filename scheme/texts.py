@@ -188,11 +188,118 @@ DEFAULT_TEXTS: dict[str, Text] = {
             "notice them and draw out what they mean for them."
         ),
     ),
+    # The kit for spreading the word (reports.kit): blurbs the scheme team pastes into a
+    # website, a newsletter and emails, and the wording of the poster and the leaflet.
+    # "{signup_url}" is the sign-up page's full address (KIT_PLACEHOLDER).
+    "kit-website": Text(
+        title="Would you like to talk to a peer?",
+        body=(
+            "Many doctors returning to training tell us they would value talking to "
+            "someone who has been there. {scheme_name} puts you in touch with a trained "
+            "peer mentor.\n\n"
+            "You can have up to {sessions} sessions with a peer mentor, over {months} "
+            "months, if you are out of training now, or plan to go out of training and "
+            "have completed an absence planning form.\n\n"
+            "Peer mentors are doctors in training who have done peer mentoring training "
+            "and want to support others. What you talk about is confidential and "
+            "completely independent of your training pathway.\n\n"
+            "## What is peer mentoring?\n\n"
+            "Peer mentoring is a safe, non-judgemental space to talk about your needs and "
+            "priorities as you return to work, where you feel valued and heard, with "
+            "practical support where you need it. It follows your agenda: you can talk "
+            "about anything that matters to you, not only your training.\n\n"
+            "[Sign up and choose your peer mentor]({signup_url})"
+        ),
+    ),
+    "kit-newsletter": Text(
+        title="Peer mentoring for doctors returning to training",
+        body=(
+            "Coming back to training after time away? {scheme_name} offers up to "
+            "{sessions} confidential sessions, over {months} months, with a trained peer "
+            "mentor: another doctor in training who understands what returning "
+            "involves.\n\n"
+            "You choose what to talk about. Nothing is fed back to your training "
+            "programme.\n\n"
+            "[Find out more and sign up]({signup_url})"
+        ),
+    ),
+    "kit-champions": Text(
+        title="Peer mentoring: please pass this on",
+        body=(
+            "Thank you for championing the scheme. Trainees who are out of training, or "
+            "who plan to go out of training and have completed an absence planning form, "
+            "can now talk to a trained peer mentor through {scheme_name}.\n\n"
+            "- up to {sessions} sessions, over {months} months\n"
+            "- confidential, and independent of the training pathway\n"
+            "- mentees sign up online and choose a mentor who suits them\n\n"
+            "Please share this link with anyone it could help, at your events, in your "
+            "emails and on your noticeboards: {signup_url}"
+        ),
+    ),
+    "kit-heads-of-school": Text(
+        title="Peer mentoring for your returning trainees",
+        body=(
+            "Trainees returning to training can now talk to a trained peer mentor through "
+            "{scheme_name}. We would be grateful if you could tell the trainees in your "
+            "school or trust about it, and pass this on to your training programme "
+            "directors.\n\n"
+            "Each mentee can have up to {sessions} sessions over {months} months. Peer "
+            "mentors are doctors in training who have done peer mentoring training. "
+            "Mentoring is confidential: nothing is fed back to the deanery or to the "
+            "trainee's educational supervisor, except where someone's safety is at "
+            "risk.\n\n"
+            "Trainees can sign up here: {signup_url}"
+        ),
+    ),
+    "kit-poster": Text(
+        title="Coming back to training? Talk to a peer who has been there",
+        body=(
+            "- up to {sessions} sessions with a trained peer mentor\n"
+            "- over {months} months, at times that suit you\n"
+            "- confidential, and independent of your training pathway\n"
+            "- for doctors out of training now, or planning time out"
+        ),
+    ),
+    "kit-leaflet": Text(
+        title="Peer mentoring for doctors returning to training",
+        body=(
+            "Many doctors returning to training tell us they would value talking to "
+            "someone who has been there. {scheme_name} puts you in touch with a trained "
+            "peer mentor: another doctor in training who understands what returning "
+            "involves.\n\n"
+            "## What is peer mentoring?\n\n"
+            "A safe, non-judgemental space to talk about your needs and priorities as "
+            "you return to work, where you feel valued and heard, with practical support "
+            "where you need it. It follows your agenda, and you can talk about anything "
+            "that matters to you.\n\n"
+            "## Who can take part\n\n"
+            "- doctors in training who are out of training now\n"
+            "- doctors in training who plan to go out of training and have completed an "
+            "absence planning form\n\n"
+            "## How it works\n\n"
+            "1. Sign up and answer two short questions about your time out.\n"
+            "2. Look through the register of peer mentors and choose someone who suits "
+            "you.\n"
+            "3. Send them a request: they answer within {answer_working_days} working "
+            "days.\n"
+            "4. Meet up to {sessions} times over {months} months, in person or online.\n\n"
+            "## Confidential\n\n"
+            "What you talk about stays between you and your mentor: nothing is fed back "
+            "to your training programme."
+        ),
+    ),
 }
 
 # The first meeting's texts, read together.
 FIRST_MEETING_TEXTS = ("first-meeting", "roles")
 PEER_MENTOR_ROLE = "peer-mentor-role"
+
+# The kit's blurbs, in the order the kit page shows them, and its print pieces.
+KIT_BLURBS = ("kit-website", "kit-newsletter", "kit-champions", "kit-heads-of-school")
+KIT_POSTER = "kit-poster"
+KIT_LEAFLET = "kit-leaflet"
+# The kit's texts may also name the sign-up page's full address.
+KIT_PLACEHOLDER = "{signup_url}"
 
 # Texts that are pages of their own, reachable without logging in.
 PUBLIC_PAGES = ("privacy", "accessibility", "contact", "cookies")

@@ -709,6 +709,10 @@ ACCESS: dict[str, Rule] = {
     # The scheme's exports: the scheme team (with two-factor); not advertised to anyone else.
     "reports:export": Rule(role(is_scheme_admin), denied=frozenset({404})),
     "reports:admin_list_export": Rule(role(is_scheme_admin), denied=frozenset({404})),
+    # The kit for spreading the word (blurbs, poster, leaflet): the scheme team, as above.
+    "kit:index": Rule(role(is_scheme_admin), denied=frozenset({404})),
+    "kit:poster": Rule(role(is_scheme_admin), denied=frozenset({404})),
+    "kit:leaflet": Rule(role(is_scheme_admin), denied=frozenset({404})),
     # Our admin log-in: it sends visitors to the log-in page and anyone logged in away.
     "admin/login/": Rule(nobody, denied=frozenset({403}), anonymous=REDIRECTS, public=True),
     "admin:login": Rule(nobody, denied=frozenset({403}), anonymous=REDIRECTS, public=True),
