@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.links import signup_address
 from accounts.rules import admin_needs_two_factor, is_mentee, is_mentor, is_scheme_team
 from register.access import framework_redirect
 from requests_app.models import MatchApplication, MentoringRequest, WaitingListEntry
@@ -40,6 +41,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "is_scheme_admin": is_scheme_team(user),
             "needs_two_factor": admin_needs_two_factor(user),
             "mentor_profile": getattr(user, "mentor_profile", None),
+            # Mentors are the scheme's ambassadors: the link they pass on.
+            "signup_address": signup_address(),
             "scheme": scheme,
             **_matching_context(user, mentee, scheme),
             **dashboard_context(user, request),

@@ -204,3 +204,19 @@ def test_the_qr_code_is_drawn_once_per_address():
     again = qr_svg("https://a.example.org/accounts/signup/", label="A")
     assert again is first
     assert qr_svg.cache_info().hits == 1
+
+
+# --- The mentor's dashboard --------------------------------------------------------------
+
+
+def test_a_mentor_is_given_the_sign_up_link_to_share(client, mentor):
+    client.force_login(mentor)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Know someone returning to training? Share this link" in html
+    assert f'value="{SIGNUP}" readonly' in html
+
+
+def test_a_mentee_is_not_asked_to_share_it(client, mentee):
+    client.force_login(mentee)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Share this link" not in html
