@@ -16,9 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from register import bulk_import, invitations, services
 from register.admin_forms import BulkUploadForm, MentorProfileAdminForm
 from register.fields import FlagsField
-from register.models import MentorProfile, TimeOfDay, VirtualPlatform, Weekday
+from register.models import (
+    MentorProfile,
+    SupervisionArrangement,
+    TimeOfDay,
+    TrainingRecord,
+    VirtualPlatform,
+    Weekday,
+)
 from scheme.admin import ReferenceDataAdmin
-from scheme.models import Grade, ReferenceData, School, Trust
+from scheme.models import Grade, ReferenceData, SchemeSettings, School, Trust
 from scheme.profiles import current_profile
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -138,12 +145,52 @@ def _short_date(moment) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
+def _long_day(day) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def _mentors(count: int) -> str:
     return f"{count} mentor" if count == 1 else f"{count} mentors"
 
 
 def _bios(count: int) -> str:
     return f"{count} bio" if count == 1 else f"{count} bios"
+
+
+# --- Training and supervision, kept on the bio's page ------------------------------------
+
+
+class TrainingFilter(admin.SimpleListFilter):
+    title = "training"
+    parameter_name = "trained"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Training completed"), ("no", "No training recorded")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "yes":
+            return queryset.trained(on=today)
+        if self.value() == "no":
+            return queryset.untrained(on=today)
+        return queryset
+
+
+class TrainingInline(admin.TabularInline):
+    model = TrainingRecord
+    fields = ["course", "completed_on", "recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+    extra = 0
+    verbose_name = "training completed"
+    verbose_name_plural = "Training completed"
+
+
+class SupervisionInline(admin.TabularInline):
+    model = SupervisionArrangement
+    fields = ["supervisor", "frequency", "starts_on", "ends_on", "recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+    extra = 0
+    verbose_name_plural = "Supervision (the arrangement only: nothing said in supervision)"
 
 
 # --- Mentors ------------------------------------------------------------------------------
@@ -185,6 +232,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
         "status",
         LoginStateFilter,
         "is_paused",
+        TrainingFilter,
         ("grade", ReferenceFilter),
         ("school", ReferenceFilter),
         ("trust", ReferenceFilter),
@@ -223,8 +271,11 @@ class MentorProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     filter_horizontal = ["virtual_platforms"]
     actions = ["publish", "unpublish", "retire", "send_login_invitation"]
+    inlines = [TrainingInline, SupervisionInline]
     readonly_fields = [
         "status",
+        "training_state",
+        "supervision_state",
         "current_photo",
         "current_load",
         "login_state",
@@ -296,6 +347,8 @@ class MentorProfileAdmin(admin.ModelAdmin):
                 ),
                 "fields": [
                     "status",
+                    "training_state",
+                    "supervision_state",
                     "capacity",
                     "current_load",
                     "is_paused",
@@ -409,6 +462,28 @@ class MentorProfileAdmin(admin.ModelAdmin):
             obj.full_name,
         )
 
+    @admin.display(description="training")
+    def training_state(self, obj: MentorProfile) -> str:
+        if not obj.pk:
+            return "Record training once the bio is saved."
+        state = obj.training_and_supervision()
+        if state.trained:
+            return "; ".join(
+                f"Completed {record.course} on {_long_day(record.completed_on)}"
+                for record in state.training
+            )
+        if SchemeSettings.read().training_required_to_publish:
+            return (
+                "No completed training recorded. The scheme's settings ask for training "
+                "before a bio is published: record it under Training completed below."
+            )
+        return "No completed training recorded."
+
+    @admin.display(description="supervision")
+    def supervision_state(self, obj: MentorProfile) -> str:
+        arrangement = obj.training_and_supervision().supervision if obj.pk else None
+        return arrangement.describe() if arrangement else "No supervision arrangement in place."
+
     # --- Saving: the one photo upload becomes the two stored photos ---
 
     def save_model(self, request, obj: MentorProfile, form, change: bool) -> None:
@@ -453,13 +528,53 @@ class MentorProfileAdmin(admin.ModelAdmin):
         except services.BioChangeRefused as refused:
             self.message_user(request, str(refused), messages.ERROR)
 
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        """Training and supervision records go through register.services (history, lock)."""
+        if formset.model not in (TrainingRecord, SupervisionArrangement):
+            super().save_formset(request, form, formset, change)
+            return
+        kept = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, TrainingRecord):
+                services.remove_training(record=obj, by=request.user)
+            else:
+                services.remove_supervision(arrangement=obj, by=request.user)
+        for obj in kept:
+            if isinstance(obj, TrainingRecord):
+                services.record_training(record=obj, by=request.user)
+            else:
+                services.record_supervision(arrangement=obj, by=request.user)
+
     # --- Actions ---
 
     @admin.action(description="Publish on the register", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[MentorProfile]) -> None:
         selected = queryset.count()
-        changed = services.publish_bios(bios=queryset, by=request.user)
-        self._report(request, changed, selected, "published", "already published")
+        outcome = services.publish_bios(bios=queryset, by=request.user)
+        published, refused = len(outcome.published), len(outcome.refused)
+        if not refused:
+            self._report(request, published, selected, "published", "already published")
+            return
+        # Some were refused: name both sides, so nobody takes it for all or nothing.
+        if published:
+            self.message_user(
+                request,
+                f"{_bios(published)} published: {', '.join(outcome.published)}.",
+                messages.SUCCESS,
+            )
+        self.message_user(
+            request,
+            f"{_bios(refused)} not published: {', '.join(outcome.refused)}. For "
+            f"{'each' if refused > 1 else 'this bio'}, {services.NO_TRAINING}. Record the "
+            "training on the bio's page, then publish again.",
+            messages.ERROR,
+        )
+        if selected > published + refused:
+            self.message_user(
+                request,
+                f"{_bios(selected - published - refused)} left as they were (already published).",
+                messages.INFO,
+            )
 
     @admin.action(description="Take off the register (back to draft)", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[MentorProfile]) -> None:

@@ -10,24 +10,53 @@ The single-bio functions raise BioChangeRefused, with a message for the person
 acting, when the bio is not in the state the change starts from (someone else
 changed it meanwhile); the bulk ones used by the admin actions change every
 eligible bio and return how many changed.
+
+With the scheme setting "training required before a bio is published", a bio with
+no completed training recorded is never published: the single-bio functions raise
+BioChangeRefused naming what is missing, and publish_bios publishes the others and
+says which it refused (PublishOutcome).
 """
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from register import signals
-from register.models import BioEvent, BioEventKind, MentorProfile, MentorStatus
+from register import signals, status_emails
+from register.models import (
+    BioEvent,
+    BioEventKind,
+    MentorProfile,
+    MentorStatus,
+    SupervisionArrangement,
+    TrainingRecord,
+)
+from scheme.models import SchemeSettings
 
 Bios = QuerySet[MentorProfile] | Iterable[int]
 
 
 class BioChangeRefused(Exception):
     """The bio was not in the state this change starts from; the message says why."""
+
+
+NO_TRAINING = (
+    "no completed training is recorded, and the scheme's settings ask for training "
+    "before a bio is published"
+)
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    """What publish_bios did: the bios published and those refused for want of
+    training (names, by name). Bios already published are in neither."""
+
+    published: list[str]
+    refused: list[str]
 
 
 def _ids(bios: Bios) -> list[int]:
@@ -67,16 +96,32 @@ def _change_status(
     to: MentorStatus,
     now: datetime.datetime,
     log_message: str | None,
+    refused: list[int] | None = None,
     **columns,
-) -> int:
+) -> list[int]:
+    """Change the status of the eligible bios; returns the ids of those changed.
+
+    Publishing, when the scheme requires training, leaves out the bios with no
+    training completed by today; their ids are added to `refused`.
+    """
     with transaction.atomic():
         # Rows are locked before they are read, so two people acting at once
-        # cannot both change (and count) the same bio.
+        # cannot both change (and count) the same bio; the training services lock
+        # the same row, so a record cannot go while its bio is being published.
         rows = MentorProfile.objects.filter(eligible, pk__in=_ids(bios)).select_for_update()
         before = dict(rows.values_list("pk", "status"))
-        changed = sorted(before)
+        untrained: set[int] = set()
+        if before and to == MentorStatus.PUBLISHED and _training_required():
+            untrained = set(
+                MentorProfile.objects.filter(pk__in=before)
+                .untrained(on=timezone.localdate(now))
+                .values_list("pk", flat=True)
+            )
+            if refused is not None:
+                refused.extend(sorted(untrained))
+        changed = sorted(set(before) - untrained)
         if not changed:
-            return 0
+            return []
         MentorProfile.objects.filter(pk__in=changed).update(status=to, updated_at=now, **columns)
         _record(
             ids=changed, kind=BioEventKind.STATUS, from_values=before, to_value=to, by=by, now=now
@@ -90,48 +135,74 @@ def _change_status(
             )
         # Published: places may be offered to their waiting list; retired: it closes.
         _places_may_have_freed(changed)
-    return len(changed)
+        status_emails.email_mentors(ids=changed, to=to, now=now)
+    return changed
 
 
-def publish_bios(*, bios: Bios, by, now: datetime.datetime | None = None) -> int:
-    """Put bios on the register (from draft, submitted or retired)."""
+def _training_required() -> bool:
+    # Read in the transaction, never from the cache: a setting just ticked applies now.
+    return SchemeSettings.read().training_required_to_publish
+
+
+def _names(ids: list[int]) -> list[str]:
+    rows = MentorProfile.objects.filter(pk__in=ids).order_by("last_name", "first_name", "pk")
+    return [f"{first} {last}" for first, last in rows.values_list("first_name", "last_name")]
+
+
+def _refuse_untrained(bio: MentorProfile) -> None:
+    raise BioChangeRefused(f"{bio.full_name}'s bio was not published: {NO_TRAINING}.")
+
+
+def publish_bios(*, bios: Bios, by, now: datetime.datetime | None = None) -> PublishOutcome:
+    """Put bios on the register (from draft, submitted or retired).
+
+    When the scheme requires training, the bios with training recorded are
+    published and the others refused, each named in the outcome.
+    """
     now = now or timezone.now()
-    return _change_status(
+    refused: list[int] = []
+    published = _change_status(
         bios=bios,
         by=by,
         eligible=~Q(status=MentorStatus.PUBLISHED),
         to=MentorStatus.PUBLISHED,
         now=now,
         log_message="Published on the register.",
+        refused=refused,
         published_at=now,
     )
+    return PublishOutcome(published=_names(published), refused=_names(refused))
 
 
 def unpublish_bios(*, bios: Bios, by, now: datetime.datetime | None = None) -> int:
     """Take published bios off the register, back to draft, to be published again later."""
     now = now or timezone.now()
-    return _change_status(
-        bios=bios,
-        by=by,
-        eligible=Q(status=MentorStatus.PUBLISHED),
-        to=MentorStatus.DRAFT,
-        now=now,
-        log_message="Taken off the register (back to draft).",
-        published_at=None,
+    return len(
+        _change_status(
+            bios=bios,
+            by=by,
+            eligible=Q(status=MentorStatus.PUBLISHED),
+            to=MentorStatus.DRAFT,
+            now=now,
+            log_message="Taken off the register (back to draft).",
+            published_at=None,
+        )
     )
 
 
 def retire_bios(*, bios: Bios, by, now: datetime.datetime | None = None) -> int:
     """Retire mentors who have stopped mentoring. Open partnerships carry on."""
     now = now or timezone.now()
-    return _change_status(
-        bios=bios,
-        by=by,
-        eligible=~Q(status=MentorStatus.RETIRED),
-        to=MentorStatus.RETIRED,
-        now=now,
-        log_message="Retired.",
-        published_at=None,
+    return len(
+        _change_status(
+            bios=bios,
+            by=by,
+            eligible=~Q(status=MentorStatus.RETIRED),
+            to=MentorStatus.RETIRED,
+            now=now,
+            log_message="Retired.",
+            published_at=None,
+        )
     )
 
 
@@ -150,7 +221,7 @@ def submit_bio_for_review(*, bio: MentorProfile, by, now: datetime.datetime | No
         log_message=None,
         submitted_at=now,
     )
-    return changed == 1
+    return len(changed) == 1
 
 
 def record_submission(*, bio: MentorProfile, by=None, now: datetime.datetime | None = None):
@@ -168,8 +239,12 @@ def record_submission(*, bio: MentorProfile, by=None, now: datetime.datetime | N
 def review_bio(
     *, bio: MentorProfile, by, publish: bool, now: datetime.datetime | None = None
 ) -> None:
-    """The scheme team's answer to a submitted bio: publish it, or send it back to draft."""
+    """The scheme team's answer to a submitted bio: publish it, or send it back to draft.
+
+    Refused, naming what is missing, when the scheme requires training and none is recorded.
+    """
     now = now or timezone.now()
+    refused: list[int] = []
     changed = _change_status(
         bios=[bio.pk],
         by=by,
@@ -177,15 +252,20 @@ def review_bio(
         to=MentorStatus.PUBLISHED if publish else MentorStatus.DRAFT,
         now=now,
         log_message="Reviewed: published." if publish else "Reviewed: back to draft.",
+        refused=refused,
         published_at=now if publish else None,
     )
+    if refused:
+        _refuse_untrained(bio)
     if not changed:
         raise BioChangeRefused("This bio is no longer waiting for review.")
 
 
 def set_status(*, bio: MentorProfile, by, expected: str, to: str, now=None) -> None:
-    """Move one bio from `expected` to `to` (the admin change form); refused if it moved."""
+    """Move one bio from `expected` to `to` (the admin change form); refused if it moved,
+    or if it would be published without the training the scheme requires."""
     now = now or timezone.now()
+    refused: list[int] = []
     changed = _change_status(
         bios=[bio.pk],
         by=by,
@@ -193,8 +273,11 @@ def set_status(*, bio: MentorProfile, by, expected: str, to: str, now=None) -> N
         to=MentorStatus(to),
         now=now,
         log_message=None,
+        refused=refused,
         published_at=now if to == MentorStatus.PUBLISHED else None,
     )
+    if refused:
+        _refuse_untrained(bio)
     if not changed:
         raise BioChangeRefused(
             "The bio's status was changed by someone else meanwhile, so yours was not saved."
@@ -295,3 +378,88 @@ def confirm_framework(*, bio: MentorProfile, by, now: datetime.datetime | None =
                 now=now,
             )
     return bool(changed)
+
+
+# --- Training and supervision ---------------------------------------------------------
+# Kept by the scheme team in admin. Each change locks the bio's row first, as publishing
+# does, so a bio is never published on training removed at the same moment.
+
+
+def _lock_bio(mentor_id: int) -> None:
+    MentorProfile.objects.select_for_update().filter(pk=mentor_id).values_list("pk").first()
+
+
+def record_training(
+    *, record: TrainingRecord, by, now: datetime.datetime | None = None
+) -> TrainingRecord:
+    """Keep a mentor's completed training (new, or corrected); history says when and who."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_bio(record.mentor_id)
+        record.recorded_by = by if by is not None and by.is_authenticated else None
+        record.recorded_at = now
+        record.save()
+        _record(
+            ids=[record.mentor_id],
+            kind=BioEventKind.TRAINING,
+            from_values={},
+            to_value=record.completed_on.isoformat(),
+            by=by,
+            now=now,
+        )
+    return record
+
+
+def remove_training(*, record: TrainingRecord, by, now: datetime.datetime | None = None) -> None:
+    """Delete a training record entered by mistake. A published bio stays published."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_bio(record.mentor_id)
+        TrainingRecord.objects.filter(pk=record.pk).delete()
+        _record(
+            ids=[record.mentor_id],
+            kind=BioEventKind.TRAINING_REMOVED,
+            from_values={record.mentor_id: record.completed_on.isoformat()},
+            to_value="",
+            by=by,
+            now=now,
+        )
+
+
+def record_supervision(
+    *, arrangement: SupervisionArrangement, by, now: datetime.datetime | None = None
+) -> SupervisionArrangement:
+    """Keep a mentor's supervision arrangement (new, or corrected)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_bio(arrangement.mentor_id)
+        arrangement.recorded_by = by if by is not None and by.is_authenticated else None
+        arrangement.recorded_at = now
+        arrangement.save()
+        _record(
+            ids=[arrangement.mentor_id],
+            kind=BioEventKind.SUPERVISION,
+            from_values={},
+            to_value=arrangement.starts_on.isoformat(),
+            by=by,
+            now=now,
+        )
+    return arrangement
+
+
+def remove_supervision(
+    *, arrangement: SupervisionArrangement, by, now: datetime.datetime | None = None
+) -> None:
+    """Delete a supervision arrangement entered by mistake (one that ended gets an end date)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_bio(arrangement.mentor_id)
+        SupervisionArrangement.objects.filter(pk=arrangement.pk).delete()
+        _record(
+            ids=[arrangement.mentor_id],
+            kind=BioEventKind.SUPERVISION_REMOVED,
+            from_values={arrangement.mentor_id: arrangement.starts_on.isoformat()},
+            to_value="",
+            by=by,
+            now=now,
+        )

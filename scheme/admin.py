@@ -60,7 +60,16 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
             },
         ),
         ("Mentees waiting", {"fields": ["mentee_reminder_days", "mentee_check_in_days"]}),
-        ("Register", {"fields": ["bio_submission_deadline", "bio_changes_need_review"]}),
+        (
+            "Register",
+            {
+                "fields": [
+                    "bio_submission_deadline",
+                    "bio_changes_need_review",
+                    "training_required_to_publish",
+                ]
+            },
+        ),
         ("Figures", {"fields": ["quiet_partnership_weeks", "monthly_summary_email"]}),
         ("Personal data", {"fields": ["data_retention_months"]}),
     ]

@@ -330,7 +330,8 @@ def test_status_services_accept_ids_and_leave_bios_already_there_alone(scheme_ad
     now = timezone.now()
 
     assert services.retire_bios(bios=[retired.pk, draft.pk], by=scheme_admin, now=now) == 1
-    assert services.publish_bios(bios=[draft.pk], by=scheme_admin, now=now) == 1
+    outcome = services.publish_bios(bios=[draft.pk], by=scheme_admin, now=now)
+    assert (outcome.published, outcome.refused) == ([draft.full_name], [])
 
     draft.refresh_from_db()
     assert (draft.status, draft.published_at, draft.updated_at) == ("published", now, now)
@@ -378,6 +379,14 @@ def bio_form_data(profile: MentorProfile, **changes) -> dict:
         "user": profile.user_id or "",
         "_save": "Save",
     }
+    # The training and supervision tables below the bio, as admin sends them empty.
+    for prefix in ("training", "supervision"):
+        data |= {
+            f"{prefix}-TOTAL_FORMS": "0",
+            f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "1000",
+        }
     data.update(changes)
     return data
 
