@@ -10,6 +10,7 @@ import re
 import pytest
 import time_machine
 from django.contrib.admin.models import LogEntry
+from django.urls import reverse
 
 from register import bulk_import, services
 from register.models import (
@@ -274,6 +275,57 @@ def test_the_bulk_upload_says_new_bios_wait_for_their_training(reference_lists):
     assert plan.is_valid
     assert bulk_import.TRAINING_FIRST in plan.warnings
     assert "New bios are imported as drafts, off the register." in bulk_import.TRAINING_FIRST
+
+
+# --- Who sees it ------------------------------------------------------------------------------
+
+
+def test_the_mentor_sees_their_training_and_supervision_on_their_dashboard(client, mentor):
+    profile = mentor.mentor_profile
+    train(profile)
+    supervise(profile)
+    client.force_login(mentor)
+
+    page = text_of(client.get(reverse("dashboard")))
+
+    assert f"Training Completed {COURSE} on Wednesday 20 January 2027" in page
+    assert f"Supervision {GROUP}, every month, from 1 February 2027" in page
+
+
+def test_a_mentor_with_nothing_recorded_is_told_so(client, mentor):
+    require_training()
+    profile = mentor.mentor_profile
+    profile.status = MentorStatus.DRAFT
+    profile.save()
+    supervise(profile, starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2027, 1, 1))
+    client.force_login(mentor)
+
+    page = text_of(client.get(reverse("dashboard")))
+
+    assert "None recorded yet: the scheme team records the mentor training you complete." in page
+    assert "Your bio can go on the register once it is recorded." in page
+    assert "No supervision arrangement recorded yet" in page  # the old one has ended
+
+
+def test_nobody_else_sees_a_mentors_training_or_supervision(client, mentor, other_mentor, mentee):
+    profile = mentor.mentor_profile
+    train(profile)
+    supervise(profile)
+
+    for someone, url in [
+        (other_mentor, reverse("dashboard")),
+        (mentee, reverse("dashboard")),
+        (mentee, reverse("mentor_profile", args=[profile.pk])),
+        (mentor, reverse("my_bio_preview")),  # the bio as mentees read it
+    ]:
+        client.force_login(someone)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert COURSE not in response.content.decode(), (someone, url)
+        assert GROUP not in response.content.decode(), (someone, url)
+
+
+# --- The bio's admin page -------------------------------------------------------------------
 
 
 def test_the_bio_review_page_in_admin_shows_training_and_supervision(admin_client):
