@@ -14,9 +14,10 @@ import datetime
 from collections.abc import Iterable
 
 import tablib
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
-from register.models import MentorProfile
+from register.models import MentorProfile, SupervisionArrangement, TrainingRecord
 from reports.periods import LONDON, Period
 from requests_app.models import (
     OPEN_PARTNERSHIP_STATES,
@@ -76,8 +77,10 @@ REGISTER_PROFILE_FIELDS = ("grade", "school", "trust", "organisation", "expertis
 def register_dataset(mentors: QuerySet[MentorProfile] | None = None) -> tablib.Dataset:
     """Every mentor bio (or those of an admin list), by name: what the scheme's profile
     asks of them, status, capacity, load (open partnerships), invited, first logged in,
-    framework confirmed and whether there is a photo."""
+    framework confirmed, latest training completed, supervision in place today and
+    whether there is a photo."""
     profile = current_profile()
+    today = timezone.localdate()
     used = [name for name in REGISTER_PROFILE_FIELDS if profile.uses(name)]
     headers = [
         "Name",
@@ -89,6 +92,8 @@ def register_dataset(mentors: QuerySet[MentorProfile] | None = None) -> tablib.D
         "Invited",
         "Last logged in",
         "Framework confirmed",
+        "Trained (latest date)",
+        "Supervision",
         "Photo",
     ]
     chosen = MentorProfile.objects.all()
@@ -99,7 +104,16 @@ def register_dataset(mentors: QuerySet[MentorProfile] | None = None) -> tablib.D
         .annotate(
             export_load=Count(
                 "partnerships", filter=Q(partnerships__state__in=OPEN_PARTNERSHIP_STATES)
-            )
+            ),
+            # Dates and yes/no only: never a supervisor's name or a course's words.
+            export_trained=Subquery(
+                TrainingRecord.objects.mentor_trained(OuterRef("pk"), today)
+                .order_by("-completed_on")
+                .values("completed_on")[:1]
+            ),
+            export_supervised=Exists(
+                SupervisionArrangement.objects.current(today).filter(mentor=OuterRef("pk"))
+            ),
         )
         .order_by("last_name", "first_name", "pk")
     )
@@ -126,6 +140,8 @@ def register_dataset(mentors: QuerySet[MentorProfile] | None = None) -> tablib.D
             _day(mentor.invited_at),
             _day(mentor.user.last_login if mentor.user else None),
             _day(mentor.framework_confirmed_at),
+            mentor.export_trained,
+            _yes_no(mentor.export_supervised),
             _yes_no(mentor.photo),
         ]
         for mentor in chosen

@@ -257,6 +257,8 @@ REGISTER_HEADERS = [
     "Invited",
     "Last logged in",
     "Framework confirmed",
+    "Trained (latest date)",
+    "Supervision",
     "Photo",
 ]
 
@@ -281,6 +283,8 @@ def test_the_register_in_csv(team, history):
             "2026-12-01",
             "2027-01-05",
             "2026-12-03",
+            "",
+            "no",
             "no",
         ],
         [
@@ -295,6 +299,8 @@ def test_the_register_in_csv(team, history):
             "",
             "",
             "",
+            "",
+            "no",
             "yes",
         ],
     ]

@@ -10,6 +10,7 @@ import re
 import pytest
 import time_machine
 from django.contrib.admin.models import LogEntry
+from django.test import Client
 from django.urls import reverse
 
 from register import bulk_import, services
@@ -24,7 +25,7 @@ from register.models import (
 )
 from reports.periods import LONDON
 from scheme.models import SchemeSettings
-from tests.factories import MentorProfileFactory
+from tests.factories import MentorProfileFactory, give_two_factor
 from tests.test_bulk_import import bio, csv_bytes, reference_lists  # noqa: F401 - a fixture
 from tests.test_register_admin import bio_form_data, change_url, run_action
 
@@ -325,7 +326,7 @@ def test_nobody_else_sees_a_mentors_training_or_supervision(client, mentor, othe
         assert GROUP not in response.content.decode(), (someone, url)
 
 
-# --- The bio's admin page -------------------------------------------------------------------
+# --- The bio's admin page and the register export ----------------------------------------
 
 
 def test_the_bio_review_page_in_admin_shows_training_and_supervision(admin_client):
@@ -345,3 +346,30 @@ def test_the_bio_review_page_in_admin_shows_training_and_supervision(admin_clien
         "is published: record it under Training completed below." in page
     )
     assert "No supervision arrangement in place." in page
+
+
+def test_the_register_export_says_when_each_mentor_trained_and_whether_supervised(scheme_admin):
+    a = ann()
+    train(a, on=datetime.date(2026, 6, 1))
+    train(a, course="Refresher", on=datetime.date(2027, 1, 20))
+    supervise(a)
+    b = MentorProfileFactory(first_name="Bob", last_name="Baker", status=MentorStatus.DRAFT)
+    supervise(b, starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2027, 1, 1))
+    give_two_factor(scheme_admin)
+    team = Client()
+    team.force_login(scheme_admin)
+
+    response = team.get(reverse("reports:export", args=["register", "csv"]))
+
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == (
+        "Name,Grade,Specialty school,Trust,Status,Paused,Capacity,Load (open partnerships),"
+        "Invited,Last logged in,Framework confirmed,Trained (latest date),Supervision,Photo"
+    )
+    assert [line.split(",")[-3:] for line in lines[1:]] == [
+        ["2027-01-20", "yes", "no"],
+        ["", "no", "no"],
+    ]
+    assert [line.split(",")[0] for line in lines[1:]] == ["Ann Archer", "Bob Baker"]
+    assert GROUP not in response.content.decode()
+    assert "Refresher" not in response.content.decode()
