@@ -50,6 +50,17 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.remind_unanswered_feedback",
         "schedule": crontab(hour=10, minute=0),
     },
+    # Mentees still without a mentor: ask once, after the scheme's days since sign-up,
+    # whether they still want one; then remind once those who never asked anyone (a
+    # mentee due both is only asked). Each is sent once however often they run.
+    "check-in-with-waiting-mentees": {
+        "task": "requests_app.tasks.check_in_with_waiting_mentees",
+        "schedule": crontab(hour=10, minute=15),
+    },
+    "remind-mentees-without-request": {
+        "task": "requests_app.tasks.remind_mentees_without_request",
+        "schedule": crontab(hour=10, minute=20),
+    },
     # Remove photos staged by bulk-upload dry runs that nobody confirmed within a day.
     "discard-stale-uploads": {
         "task": "register.tasks.discard_stale_uploads",

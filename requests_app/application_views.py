@@ -14,7 +14,12 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.rules import is_mentee
 from requests_app import workflow
 from requests_app.forms import ApplicationForm, ProposalAnswerForm
-from requests_app.models import MatchApplication, MentoringRequest
+from requests_app.models import (
+    MatchApplication,
+    MentoringRequest,
+    NudgeAnswer,
+    WaitingListEntry,
+)
 from requests_app.working_days import working_days_left
 from scheme.models import SchemeSettings
 
@@ -146,5 +151,51 @@ def proposal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "days_left": working_days_left(found.response_deadline, timezone.now())
             if found.state == "pending"
             else None,
+        },
+    )
+
+
+# --- Still looking for a mentor? -------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def still_looking(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The mentee says whether they still want a mentor: the check-in email's two links
+    (?answer=keep_looking or ?answer=stopped) come here, and the page answers only on
+    POST. After "no", it is the polite confirmation, with how to start again."""
+    _require_mentee(request)
+    if request.method == "POST":
+        answer = request.POST.get("answer", "")
+        if answer not in NudgeAnswer.values:
+            messages.error(request, "Choose one of the two answers.")
+            return redirect("requests:still_looking")
+        try:
+            workflow.answer_check_in(
+                mentee=request.user, still_looking=answer == NudgeAnswer.KEEP_LOOKING
+            )
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error))
+            return redirect("dashboard")
+        if answer == NudgeAnswer.KEEP_LOOKING:
+            messages.success(request, "Thank you: we will not ask you again.")
+            return redirect("dashboard")
+        return redirect("requests:still_looking")
+    nudge = workflow.still_looking_answer(request.user)
+    searching = (
+        MentoringRequest.objects.pending().filter(mentee=request.user).exists()
+        or WaitingListEntry.objects.active().filter(mentee=request.user).exists()
+        or MatchApplication.objects.open().filter(mentee=request.user).exists()
+    )
+    chosen = request.GET.get("answer", "")
+    return render(
+        request,
+        "requests/still_looking.jinja",
+        {
+            # Closed, unless they have started again since.
+            "closed": nudge is not None and nudge.answer == NudgeAnswer.STOPPED and not searching,
+            "answer": nudge.answer if nudge is not None else "",
+            "answered_at": nudge.answered_at if nudge is not None else None,
+            "chosen": chosen if chosen in NudgeAnswer.values else "",
+            "scheme": SchemeSettings.cached(),
         },
     )

@@ -29,6 +29,19 @@ def remind_unanswered_feedback() -> int:
     return workflow.remind_unanswered_feedback()
 
 
+# --- Mentees still without a mentor ------------------------------------------------
+
+
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
+def remind_mentees_without_request() -> int:
+    return workflow.remind_mentees_without_request()
+
+
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
+def check_in_with_waiting_mentees() -> int:
+    return workflow.check_in_with_waiting_mentees()
+
+
 # --- Waiting lists --------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ urlpatterns += [
     path("apply/", application_views.apply, name="apply"),
     path("apply/withdraw/", application_views.withdraw_application, name="application_withdraw"),
     path("proposals/<int:pk>/", application_views.proposal, name="proposal"),
+    path("still-looking/", application_views.still_looking, name="still_looking"),
 ]
 
 # Partnerships: both sides' pages, meetings, feedback and the mentor's notes.

@@ -12,9 +12,11 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from cryptography.fernet import InvalidToken
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import (
@@ -56,9 +58,12 @@ from requests_app.models import (
     Meeting,
     MeetingMode,
     MeetingState,
+    MenteeNudge,
     MentoringRequest,
     MentorNote,
     NotesKey,
+    NudgeAnswer,
+    NudgeKind,
     Partnership,
     PartnershipState,
     ProposalDeclineReason,
@@ -1112,6 +1117,163 @@ def _email_waiting_list(entry_ids: list[int], template: str) -> None:
                     "link": link,
                 },
             )
+
+
+# === Mentees still without a mentor ================================================
+#
+# A mentee who signs up and never asks anyone gets one reminder (SchemeSettings.
+# mentee_reminder_days after sign-up); one still without a partnership is asked once,
+# mentee_check_in_days after sign-up, whether they still want a mentor. Each is a
+# MenteeNudge row, one of each kind per mentee (a unique constraint), written with its
+# emails in one transaction. A mentee who answers "no" has their search closed through
+# the same functions as their own clicks; answering either way is final for the jobs:
+# no reminder or check-in follows, and the mentee can change their answer on the page.
+
+
+def _day_after_sign_up(now: datetime.datetime, days: int) -> datetime.datetime:
+    """The start of the UK day after which a mentee who signs up is not yet `days` days
+    in: someone who signed up on 4 January is 14 days in from 18 January at midnight."""
+    first_not_due = timezone.localdate(now) - datetime.timedelta(days=days - 1)
+    return datetime.datetime.combine(
+        first_not_due, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+
+
+def _waiting_mentees(*, signed_up_before: datetime.datetime):
+    """Active mentees with a confirmed address, signed up before then, never in a
+    partnership and who have not answered a check-in."""
+    confirmed = EmailAddress.objects.filter(
+        user=OuterRef("pk"), verified=True, email__iexact=OuterRef("email")
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, mentee_profile__created_at__lt=signed_up_before)
+        .filter(Exists(confirmed))
+        .exclude(Exists(Partnership.objects.filter(mentee=OuterRef("pk"))))
+        .exclude(Exists(MenteeNudge.objects.answered().filter(mentee=OuterRef("pk"))))
+    )
+
+
+def _nudge(due, *, kind: NudgeKind, scheme: SchemeSettings, now: datetime.datetime) -> int:
+    """Record the nudge of every mentee due (one INSERT ... SELECT), then queue their
+    emails (one INSERT), in the caller's transaction. Two runs at once: the second's
+    INSERT breaks the unique constraint and its transaction, emails included, rolls back."""
+    sent = insert_from_select(
+        MenteeNudge,
+        due.exclude(Exists(MenteeNudge.objects.filter(mentee=OuterRef("pk"), kind=kind))),
+        mentee=F("pk"),
+        kind=Value(kind.value),
+        sent_at=Value(now, output_field=DateTimeField()),
+        answer=Value(""),
+    )
+    if sent:
+        nudges = MenteeNudge.objects.filter(kind=kind, sent_at=now).select_related(
+            "mentee__mentee_profile"
+        )
+        template = {NudgeKind.REMINDER: "mentee_reminder", NudgeKind.CHECK_IN: "mentee_check_in"}
+        page = _absolute("requests:still_looking")
+        with outbox.batch():
+            for nudge in nudges:
+                queue_templated_email(
+                    to=[nudge.mentee.email],
+                    template=template[kind],
+                    context={
+                        "name": nudge.mentee.first_name or "there",
+                        "signed_up": nudge.mentee.mentee_profile.created_at,
+                        "search_link": _absolute("mentor_search"),
+                        "apply_link": _absolute("requests:apply"),
+                        "inbox": scheme.inbox_email,
+                        "yes_link": f"{page}?answer={NudgeAnswer.KEEP_LOOKING}",
+                        "no_link": f"{page}?answer={NudgeAnswer.STOPPED}",
+                    },
+                )
+    return sent
+
+
+def remind_mentees_without_request(*, now: datetime.datetime | None = None) -> int:
+    """Remind once each mentee who, mentee_reminder_days after signing up, has not sent a
+    request, applied to be matched or joined a waiting list (daily job).
+
+    Not once they are due the check-in instead (a scheme that turns the reminder on
+    does not send both to its longest-waiting mentees). Safe to run at any time and
+    as often as wanted. Returns how many were reminded.
+    """
+    now = now or timezone.now()
+    scheme = SchemeSettings.read()
+    if not scheme.mentee_reminder_days:
+        return 0
+    due = _waiting_mentees(signed_up_before=_day_after_sign_up(now, scheme.mentee_reminder_days))
+    if scheme.mentee_check_in_days:
+        check_in_from = _day_after_sign_up(now, scheme.mentee_check_in_days)
+        due = due.filter(mentee_profile__created_at__gte=check_in_from)
+    for acted in (MentoringRequest, MatchApplication, WaitingListEntry):
+        due = due.exclude(Exists(acted.objects.filter(mentee=OuterRef("pk"))))
+    due = due.exclude(Exists(MenteeNudge.objects.check_ins().filter(mentee=OuterRef("pk"))))
+    with transaction.atomic():
+        return _nudge(due, kind=NudgeKind.REMINDER, scheme=scheme, now=now)
+
+
+def check_in_with_waiting_mentees(*, now: datetime.datetime | None = None) -> int:
+    """Ask once each mentee still without a partnership mentee_check_in_days after
+    signing up whether they still want a mentor (daily job).
+
+    Mentees waiting for a mentor's answer, on a waiting list or with an application
+    are asked too: they are the ones left waiting, and "no" closes all of that. Safe
+    to run at any time and as often as wanted. Returns how many were asked.
+    """
+    now = now or timezone.now()
+    scheme = SchemeSettings.read()
+    if not scheme.mentee_check_in_days:
+        return 0
+    due = _waiting_mentees(signed_up_before=_day_after_sign_up(now, scheme.mentee_check_in_days))
+    with transaction.atomic():
+        return _nudge(due, kind=NudgeKind.CHECK_IN, scheme=scheme, now=now)
+
+
+def still_looking_answer(mentee) -> MenteeNudge | None:
+    """The mentee's check-in (sent or not) with their answer, if they have one."""
+    return MenteeNudge.objects.check_ins().filter(mentee=mentee).first()
+
+
+def answer_check_in(
+    *, mentee, still_looking: bool, now: datetime.datetime | None = None
+) -> MenteeNudge:
+    """The mentee says whether they still want a mentor (from the check-in email, the
+    reminder, or the page at any time).
+
+    "No" closes their search: a request waiting for an answer is withdrawn, waiting
+    lists are left and an open application is withdrawn, each through its own
+    function (the mentors are told as usual). Saying it again closes whatever was
+    opened since, and nothing else. Refused while they have a mentor.
+    """
+    now = now or timezone.now()
+    if not is_mentee(mentee):
+        raise WorkflowError("Only a mentee can answer this.")
+    answer = NudgeAnswer.KEEP_LOOKING if still_looking else NudgeAnswer.STOPPED
+    with transaction.atomic():
+        if Partnership.objects.open().filter(mentee=mentee).exists():
+            raise WorkflowError(
+                "You have a mentor now. To end your mentoring early, use your partnership's page."
+            )
+        with transaction.atomic():
+            MenteeNudge.objects.get_or_create(mentee=mentee, kind=NudgeKind.CHECK_IN)
+        nudge = MenteeNudge.objects.select_for_update().get(mentee=mentee, kind=NudgeKind.CHECK_IN)
+        if nudge.answer != answer:
+            nudge.answer, nudge.answered_at = answer, now
+            nudge.save(update_fields=["answer", "answered_at"])
+        if still_looking:
+            return nudge
+        pending = MentoringRequest.objects.pending().own_requests().filter(mentee=mentee)
+        for request_id in pending.values_list("pk", flat=True):
+            withdraw_request(request_id=request_id, mentee=mentee, now=now)
+        for entry_id in (
+            WaitingListEntry.objects.active().filter(mentee=mentee).values_list("pk", flat=True)
+        ):
+            leave_waiting_list(entry_id=entry_id, mentee=mentee, now=now)
+        application = MatchApplication.objects.open().filter(mentee=mentee).first()
+        if application is not None:
+            withdraw_application(application_id=application.pk, mentee=mentee, now=now)
+    return nudge
 
 
 # --- Emails -------------------------------------------------------------------

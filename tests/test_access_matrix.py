@@ -681,6 +681,8 @@ ACCESS: dict[str, Rule] = {
     # without an open application is told so (404); one with an application may change it.
     "requests:apply": Rule(role(is_mentee), ok=frozenset({200, 404})),
     "requests:application_withdraw": MENTEES,
+    # "Do you still want a mentor?": any mentee answers for themselves only.
+    "requests:still_looking": MENTEES,
     # A proposal's page, for its two people; the requests that are not proposals have none.
     "requests:proposal": Rule(party, ok=frozenset({200, 404})),
     "requests:decide": Rule(owner("mentor"), ok=frozenset({200, 302})),
