@@ -49,8 +49,11 @@ from requests_app.models import (
     MatchApplication,
     Meeting,
     MeetingState,
+    MenteeNudge,
     MentoringRequest,
     NonWorkingDay,
+    NudgeAnswer,
+    NudgeKind,
     Partnership,
     PartnershipState,
     ProposalDeclineReason,
@@ -167,6 +170,7 @@ class SchemeFigures:
     feedback_not_returned: int = 0
     waiting_list_entries: int = 0
     mentors_with_waiting_list: int = 0
+    nudges: "MenteeNudges | None" = None
     # The period
     own_requests: RequestCounts = field(default_factory=RequestCounts)
     proposals: RequestCounts = field(default_factory=RequestCounts)
@@ -347,6 +351,7 @@ def scheme_figures(
     _responsiveness(figures, period)
     _reach(figures, period)
     _feedback(figures, period)
+    figures.nudges = mentee_nudges()
     return figures
 
 
@@ -408,6 +413,34 @@ def _now(figures: SchemeFigures, now: datetime.datetime, quiet_weeks: int) -> No
     )
     figures.waiting_list_entries = waiting["entries"]
     figures.mentors_with_waiting_list = waiting["mentors"]
+
+
+@dataclass(frozen=True)
+class MenteeNudges:
+    """Mentees still without a mentor (requests_app.workflow's reminder and check-in)."""
+
+    reminded_not_acted: int  # reminded, and no request, application or waiting list since
+    check_ins_sent: int
+    still_looking: int  # answered "yes, keep looking"
+    stopped: int  # answered "no, I no longer need a mentor"
+
+
+def mentee_nudges() -> MenteeNudges:
+    """Where the reminded and checked-in mentees are now: one aggregate query."""
+    mentee = OuterRef("mentee_id")
+    acted = (
+        Exists(MentoringRequest.objects.filter(mentee=mentee))
+        | Exists(MatchApplication.objects.filter(mentee=mentee))
+        | Exists(WaitingListEntry.objects.filter(mentee=mentee))
+        | Exists(MenteeNudge.objects.answered().filter(mentee=mentee))
+    )
+    counts = MenteeNudge.objects.aggregate(
+        reminded=Count("pk", filter=Q(kind=NudgeKind.REMINDER, mentee__is_active=True) & ~Q(acted)),
+        sent=Count("pk", filter=Q(kind=NudgeKind.CHECK_IN, sent_at__isnull=False)),
+        yes=Count("pk", filter=Q(answer=NudgeAnswer.KEEP_LOOKING)),
+        no=Count("pk", filter=Q(answer=NudgeAnswer.STOPPED)),
+    )
+    return MenteeNudges(counts["reminded"], counts["sent"], counts["yes"], counts["no"])
 
 
 _OUTCOMES = {

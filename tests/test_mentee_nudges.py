@@ -31,8 +31,10 @@ from tests.factories import (
     MentorProfileFactory,
     PartnershipFactory,
     UserFactory,
+    give_two_factor,
 )
 from tests.test_email_texts import blanks_in
+from tests.test_scheme_report import tables_of
 
 pytestmark = pytest.mark.django_db
 
@@ -412,3 +414,34 @@ def test_a_mentee_with_a_mentor_cannot_close_their_search_here(client, waiting):
 
     assert "You have a mentor now" in response.content.decode()
     assert not MenteeNudge.objects.exists()
+
+
+# --- The scheme's figures ---------------------------------------------------------------
+
+
+def test_the_scheme_figures_say_where_the_reminded_and_asked_are(client, scheme_admin, waiting):
+    others = [MenteeProfileFactory(user=UserFactory(verified=True)).user for _ in range(5)]
+    for user in others:
+        signed_up(user)
+    with at(day(REMINDER_DAYS)):
+        assert workflow.remind_mentees_without_request() == 6
+    acted_by_request(others[0])  # asked for a mentor since
+    acted_by_waiting_list(others[1])
+    inactive(others[2])
+    for user in others[3:]:
+        signed_up(user, SIGNED_UP - datetime.timedelta(days=30))
+    with at(day(CHECK_IN_DAYS - 30)):
+        assert workflow.check_in_with_waiting_mentees() == 2
+    workflow.answer_check_in(mentee=others[3], still_looking=True, now=day(62))
+    workflow.answer_check_in(mentee=others[4], still_looking=False, now=day(63))
+    give_two_factor(scheme_admin)
+    client.force_login(scheme_admin)
+
+    response = client.get(reverse("reports:dashboard"))
+
+    assert tables_of(response)["nudges-table"][1:] == [
+        ["Reminded, and not asked for a mentor since", "1"],  # the mentee only
+        ["Asked whether they still want a mentor", "2"],
+        ["Said yes, keep looking", "1"],
+        ["Said they no longer need a mentor", "1"],
+    ]
