@@ -7,6 +7,7 @@ partnerships); the accounts app only says who is who.
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.links import signup_address
@@ -14,6 +15,7 @@ from accounts.rules import admin_needs_two_factor, is_mentee, is_mentor, is_sche
 from register.access import framework_redirect
 from requests_app.models import MatchApplication, MentoringRequest, WaitingListEntry
 from requests_app.partnership_summary import dashboard_context
+from requests_app.working_days import with_working_days_left
 from scheme.models import SchemeSettings
 
 
@@ -37,6 +39,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             if mentee and scheme.mentees_choose
             else [],
             "is_mentor": is_mentor(user),
+            # Requests to this mentor waiting for their answer, the nearest deadline first.
+            "waiting_requests": _waiting_requests(user) if is_mentor(user) else [],
             # The way into admin, which asks for two-factor authentication first if needed.
             "is_scheme_admin": is_scheme_team(user),
             "needs_two_factor": admin_needs_two_factor(user),
@@ -47,6 +51,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             **_matching_context(user, mentee, scheme),
             **dashboard_context(user, request),
         },
+    )
+
+
+def _waiting_requests(user) -> list[MentoringRequest]:
+    """Mentees' own requests to this mentor (proposed matches are listed with matching),
+    each with its working days left: one query whatever their number."""
+    return with_working_days_left(
+        MentoringRequest.objects.pending()
+        .own_requests()
+        .filter(mentor__user=user)
+        .select_related("mentee")
+        .order_by("response_deadline", "pk"),
+        timezone.now(),
     )
 
 

@@ -11,8 +11,10 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.db.models import F, Func, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 
-from requests_app.models import NonWorkingDay
+from requests_app.models import MentoringRequest, NonWorkingDay
 
 LONDON = ZoneInfo("Europe/London")
 # Look this far ahead for the deadline; far more than any setting allows.
@@ -102,3 +104,41 @@ def annotate_working_days_left(requests: Iterable, now: datetime.datetime) -> No
     closures = _closures(today, last) if last >= today else set()
     for r in requests:
         r.days_left = working_days_left(r.response_deadline, now, closures)
+
+
+def with_working_days_left(
+    requests: QuerySet[MentoringRequest], now: datetime.datetime
+) -> list[MentoringRequest]:
+    """The requests with `.days_left` set, in one query: for a page whose query budget
+    has no room for reading the closure days on their own (the mentor's dashboard).
+
+    The same count as working_days_left: each request carries how many closure days
+    fall after today, up to its deadline, on a day that would otherwise be worked
+    (a weekday that is not a bank holiday), counted by the database; the weekdays and
+    bank holidays are counted here, then those closure days taken off.
+    """
+    today = now.astimezone(LONDON).date()
+    # Deadlines are at most _MAX_SPAN_DAYS ahead: three calendar years cover them.
+    bank_holidays = sorted(
+        day for year in range(today.year, today.year + 3) for day in _bank_holidays(year)
+    )
+    closed_working_days = (
+        NonWorkingDay.objects.filter(
+            date__gt=today,
+            date__lte=OuterRef("deadline_day"),
+        )
+        .exclude(date__week_day__in=(1, 7))  # Sunday and Saturday
+        .exclude(date__in=bank_holidays)
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    found = list(
+        requests.annotate(
+            deadline_day=TruncDate("response_deadline", tzinfo=LONDON),
+            closures_left=Coalesce(Subquery(closed_working_days), 0),
+        )
+    )
+    for r in found:
+        r.days_left = max(working_days_left(r.response_deadline, now, set()) - r.closures_left, 0)
+    return found
