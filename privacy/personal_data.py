@@ -69,6 +69,8 @@ EXPORTED_MODELS = {
     "accounts.MenteeProfile",
     "accounts.DataEvent",
     "register.MentorProfile",
+    "register.TrainingRecord",
+    "register.SupervisionArrangement",
     "requests_app.MentoringRequest",
     "requests_app.Partnership",
     "requests_app.Meeting",
@@ -271,6 +273,19 @@ def _mentor_profile(profile: MentorProfile | None, user: User) -> dict | None:
     data["available_days"] = profile.available_days
     data["virtual_platforms"] = [p.name for p in profile.virtual_platforms.all()]
     data["photo_files"] = [f"photos/{name}" for name, field in _photo_fields(profile) if field]
+    data["training_completed"] = [
+        {**texts_for(record, user.pk), "completed_on": record.completed_on}
+        for record in profile.training.all()
+    ]
+    data["supervision"] = [
+        {
+            **texts_for(arrangement, user.pk),
+            "how_often": arrangement.get_frequency_display(),
+            "from": arrangement.starts_on,
+            "until": arrangement.ends_on,
+        }
+        for arrangement in profile.supervision.all()
+    ]
     return _without_empty(data, current_profile().hidden_bio_fields)
 
 

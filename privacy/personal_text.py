@@ -131,6 +131,17 @@ PERSONAL_TEXT: tuple[PersonalText, ...] = (
     _bio("contact_email"),
     _bio("contact_phone"),
     _bio("contact_notes"),
+    # The mentor's training and supervision, recorded by the scheme team: the mentor's
+    # own record (shown to them on their dashboard), deleted with their account.
+    PersonalText(
+        "register.TrainingRecord", "course", written_by=("mentor__user",), erase=Erase.DELETE
+    ),
+    PersonalText(
+        "register.SupervisionArrangement",
+        "supervisor",
+        written_by=("mentor__user",),
+        erase=Erase.DELETE,
+    ),
     # A request: the mentee's message, and the answer's note (the mentor's, or the
     # scheme team's reason when they close it), shown to both.
     PersonalText(
@@ -263,6 +274,7 @@ NOT_PERSONAL_TEXT: dict[str, str] = {
     "requests_app.Transition.from_state": "a state",
     "requests_app.Transition.to_state": "a state",
     "register.BioEvent.kind": "a choice",
+    "register.SupervisionArrangement.frequency": "a choice",
     "register.BioEvent.from_value": "a status, a yes/no or a number",
     "register.BioEvent.to_value": "a status, a yes/no, a number or 'confirmed'",
     "scheme.SchemeSettings.matching_mode": "a choice",

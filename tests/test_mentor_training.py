@@ -13,6 +13,7 @@ from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django.urls import reverse
 
+from privacy.personal_data import collect_user_data, erase_account
 from register import bulk_import, services
 from register.models import (
     BioEvent,
@@ -373,3 +374,31 @@ def test_the_register_export_says_when_each_mentor_trained_and_whether_supervise
     assert [line.split(",")[0] for line in lines[1:]] == ["Ann Archer", "Bob Baker"]
     assert GROUP not in response.content.decode()
     assert "Refresher" not in response.content.decode()
+
+
+# --- The mentor's own data -------------------------------------------------------------------
+
+
+def test_the_mentors_data_download_holds_their_training_and_erasure_deletes_it(mentor):
+    profile = mentor.mentor_profile
+    train(profile)
+    supervise(profile)
+
+    data = collect_user_data(mentor)["mentor_profile"]
+
+    assert data["training_completed"] == [
+        {"course": COURSE, "completed_on": datetime.date(2027, 1, 20)}
+    ]
+    assert data["supervision"] == [
+        {
+            "supervisor": GROUP,
+            "how_often": "Every month",
+            "from": datetime.date(2027, 2, 1),
+            "until": None,
+        }
+    ]
+
+    erase_account(mentor)
+
+    assert not TrainingRecord.objects.exists()
+    assert not SupervisionArrangement.objects.exists()
