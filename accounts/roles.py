@@ -25,6 +25,7 @@ SCHEME_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "scheme": {
         "schemesettings": ("view", "change"),
         "schemetext": ("view", "change"),
+        "helpcontact": ("view", "add", "change", "delete"),
         "grade": ("view", "add", "change", "delete"),
         "school": ("view", "add", "change", "delete"),
         "trust": ("view", "add", "change", "delete"),

@@ -172,12 +172,6 @@ def _limit_window() -> tuple[str, str]:
     return f"{number} {unit}s", f"{number} {unit}s"
 
 
-def _submissions_open(scheme: SchemeSettings) -> bool:
-    """Open up to and including the deadline day, in UK time; closed with no deadline."""
-    deadline = scheme.bio_submission_deadline
-    return deadline is not None and timezone.localdate() <= deadline
-
-
 def _save_submission(form: SelfSubmissionForm, scheme: SchemeSettings) -> MentorProfile | None:
     """Create the bio as submitted for review; None if the email was taken meanwhile."""
     now = timezone.now()
@@ -214,9 +208,10 @@ def _save_submission(form: SelfSubmissionForm, scheme: SchemeSettings) -> Mentor
 @login_not_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def submit_bio(request: HttpRequest) -> HttpResponse:
-    """Before the scheme's deadline, a trained mentor sends in their bio for review."""
+    """Until the scheme's deadline, if it has one, a trained mentor sends in their bio
+    for review."""
     scheme = SchemeSettings.load()
-    if not _submissions_open(scheme):
+    if not scheme.bio_submissions_open(timezone.localdate()):
         return render(
             request,
             "register/submit_closed.jinja",

@@ -12,7 +12,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods
 
-from scheme.models import Grade, SchemeSettings, SchemeText, School, Trust
+from scheme.models import Grade, HelpContact, SchemeSettings, SchemeText, School, Trust
 from scheme.profiles import (
     FIELD_LABELS,
     PROFILE_BIO_FIELDS,
@@ -188,6 +188,15 @@ class SchemeTextAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
+
+
+@admin.register(HelpContact)
+class HelpContactAdmin(admin.ModelAdmin):
+    """The "Get help now" page's list, which every partnership page links to."""
+
+    list_display = ["name", "phone", "web_address", "position"]
+    list_editable = ["position"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ReferenceDataAdmin(admin.ModelAdmin):

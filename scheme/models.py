@@ -4,6 +4,7 @@ the reference lists both mentees and mentors name (grades, schools, trusts).
 Every app reads them, so they sit below all of them (above mentoring only).
 """
 
+import datetime
 from typing import Any, Self
 
 from django.conf import settings
@@ -168,7 +169,10 @@ class SchemeSettings(models.Model):
     bio_submission_deadline = models.DateField(
         null=True,
         blank=True,
-        help_text="Last day mentors can submit a bio through the public form. Blank: closed.",
+        help_text=(
+            "Last day mentors can send in a bio through the public form; the form closes "
+            "after it. Blank: the form stays open. A past date closes it."
+        ),
     )
     bio_changes_need_review = models.BooleanField(
         default=False,
@@ -231,6 +235,12 @@ class SchemeSettings(models.Model):
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 
+    def bio_submissions_open(self, today: datetime.date) -> bool:
+        """The public bio form is open with no deadline, and up to and including the
+        deadline day (today is the UK date, timezone.localdate())."""
+        deadline = self.bio_submission_deadline
+        return deadline is None or today <= deadline
+
     @classmethod
     def cached(cls) -> "SchemeSettings":
         """The settings for a page that only reads them, from the cache: kept a minute,
@@ -271,6 +281,50 @@ class SchemeText(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Where to get help now ---------------------------------------------------------------
+
+
+class HelpContactQuerySet(models.QuerySet):
+    def in_order(self) -> Self:
+        """As the "Get help now" page lists them."""
+        return self.order_by("position", "name")
+
+
+class HelpContact(models.Model):
+    """Somewhere to turn straight away, listed on the public "Get help now" page that
+    every partnership page links to. The scheme's own inbox is added from its settings."""
+
+    name = models.CharField(max_length=100, help_text="As people know it, such as Samaritans.")
+    description = models.CharField(
+        max_length=300, help_text="One sentence: who it is for and what it offers."
+    )
+    phone = models.CharField(
+        max_length=30, blank=True, help_text="As people dial it, such as 116 123. May be blank."
+    )
+    web_address = models.URLField(blank=True, help_text="Its website. May be blank.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Contacts are listed in this order, then by name."
+    )
+
+    objects = HelpContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(phone="") | ~Q(web_address=""), name="help_contact_can_be_reached"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phone_link(self) -> str:
+        """The number as a tel: address, without the spaces people read it with."""
+        return "tel:" + "".join(c for c in self.phone if c.isdigit() or c == "+")
 
 
 # --- Reference lists -------------------------------------------------------------------

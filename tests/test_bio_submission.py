@@ -114,14 +114,14 @@ def test_the_form_closes_at_midnight_after_the_deadline_day_in_uk_time(client):
     assert f'href="mailto:{INBOX}"' in content
 
 
-def test_the_form_is_closed_when_no_deadline_is_set(client):
+def test_the_form_is_open_when_no_deadline_is_set(client):
     set_deadline(None)
 
     content = client.get(URL).content.decode()
 
-    assert "The bio form is closed" in content
-    assert "not taking new peer mentor bios" in content
-    assert f'href="mailto:{INBOX}"' in content
+    assert "Send us your peer mentor bio" in content
+    assert "closed" not in content
+    assert "open until" not in content
 
 
 def test_a_submission_after_the_deadline_is_not_saved(client, committed):
