@@ -43,6 +43,21 @@ class Blurb:
     text: str  # plain text, to paste where HTML is not taken
     html: str  # the source of markup without our classes, to paste into another site
 
+    @property
+    def text_rows(self) -> int:
+        return box_rows(self.text)
+
+    @property
+    def html_rows(self) -> int:
+        return box_rows(self.html)
+
+
+def box_rows(text: str, *, width: int = 80, most: int = 16) -> int:
+    """How tall a box shows a text whole, wrapped at about `width` characters (up to
+    `most` rows; longer ones scroll)."""
+    rows = sum(max(1, -(-len(line) // width)) for line in text.splitlines())
+    return min(rows + 1, most)
+
 
 def with_address(text: Text, address: str) -> Text:
     return Text(title=text.title, body=text.body.replace(KIT_PLACEHOLDER, address))
