@@ -3,10 +3,13 @@
 Statuses are only ever changed by functions in requests_app.workflow.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 # --- Scheme calendar ---------------------------------------------------------
@@ -353,6 +356,26 @@ class MeetingState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# A meeting is reminded within this time before it starts (the hourly job sends it
+# about a day ahead, at much the hour it starts), and not once it is this close: a
+# reminder owed since before downtime is dropped rather than sent as it begins.
+REMINDER_AHEAD = datetime.timedelta(hours=24)
+REMINDER_TOO_LATE = datetime.timedelta(hours=2)
+
+
+class MeetingQuerySet(models.QuerySet):
+    def reminder_due(self, now: datetime.datetime):
+        """Planned meetings starting in the next day (but not within two hours) whose two
+        people have not been reminded of this time yet. A meeting planned or moved less
+        than a day ahead is left out: both have just heard of it."""
+        return self.filter(
+            state=MeetingState.PLANNED,
+            reminder_sent_at__isnull=True,
+            starts_at__gt=now + REMINDER_TOO_LATE,
+            starts_at__lte=now + REMINDER_AHEAD,
+        ).filter(starts_at__gte=Coalesce("moved_at", "planned_at") + REMINDER_AHEAD)
+
+
 class Meeting(models.Model):
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="meetings")
     state = models.CharField(
@@ -384,6 +407,24 @@ class Meeting(models.Model):
         max_length=2000,
         help_text="Written by the mentee, seen by both; never by the scheme team.",
     )
+    moved_at = models.DateTimeField(
+        null=True, blank=True, help_text="When either side last changed the time or the mode."
+    )
+    calendar_sequence = models.PositiveIntegerField(
+        default=0,
+        help_text=(
+            "The version of the meeting in people's calendars (SEQUENCE in the calendar "
+            "file): raised each time it is moved or cancelled, so calendars replace the "
+            "event rather than add a second one."
+        ),
+    )
+    reminder_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When both sides were reminded of the meeting; cleared when it is moved.",
+    )
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at"]
@@ -397,6 +438,14 @@ class Meeting(models.Model):
                 fields=["partnership", "starts_at"],
                 condition=Q(state="planned"),
                 name="one_planned_meeting_per_partnership_start",
+            ),
+        ]
+        indexes = [
+            # Serves MeetingQuerySet.reminder_due(): planned meetings not yet reminded.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(state="planned", reminder_sent_at__isnull=True),
+                name="meeting_reminder_due",
             ),
         ]
 

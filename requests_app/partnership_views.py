@@ -423,6 +423,73 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_http_methods(GET_OR_POST)
+def meeting_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Either side (or the mentee only, as the scheme says) changes a planned meeting's
+    date, time, length or way of meeting; the other side gets the updated invitation."""
+    meeting = get_meeting_for_user(request.user, pk)
+    partnership = meeting.partnership
+    summary = _summary_for(request, partnership)
+    local = timezone.localtime(meeting.starts_at)
+    form = _bound(
+        request,
+        PlanMeetingForm,
+        initial={
+            "date": local.date(),
+            "time": local.time(),
+            "duration_minutes": meeting.duration_minutes,
+            "mode": meeting.mode,
+        },
+    )
+    done = _submit(
+        request,
+        form,
+        lambda data: workflow.move_meeting(
+            meeting_id=meeting.pk,
+            user=request.user,
+            starts_at=form.starts_at(),
+            duration_minutes=data["duration_minutes"],
+            mode=data["mode"],
+        ),
+    )
+    if done:
+        messages.success(
+            request,
+            f"Meeting changed to {when(done.value)}. We have emailed {summary.other_name} "
+            "an updated calendar invitation.",
+        )
+        return _back(partnership, "#meetings")
+    return _page(
+        request,
+        "move_meeting",
+        summary,
+        meeting=meeting,
+        form=form,
+        why=_why_not_move(summary, meeting),
+    )
+
+
+def _why_not_move(summary: Summary, meeting) -> str:
+    """Why this person cannot move this meeting now; empty when they can."""
+    if summary.partnership.state != PartnershipState.ACTIVE:
+        return "This partnership has ended."
+    if meeting.state == MeetingState.CANCELLED:
+        return "This meeting was cancelled. You can plan a new one instead."
+    if meeting.state == MeetingState.HELD:
+        return "This meeting is marked as held."
+    if summary.mentee_plans:
+        return (
+            f"In this scheme {summary.other_name} sets up the meetings. Ask them to move it, "
+            "or cancel it if you cannot make it."
+        )
+    if meeting.starts_at <= summary.now:
+        return (
+            "This meeting's time has passed. Record whether it took place, or say it did "
+            "not happen and plan a new one."
+        )
+    return ""
+
+
 @require_safe
 def meeting_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting as a calendar file, to add it to one's own calendar."""

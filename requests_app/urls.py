@@ -75,6 +75,7 @@ urlpatterns += [
     path("meetings/<int:pk>/held/", partnership_views.meeting_held, name="meeting_held"),
     path("meetings/<int:pk>/cancel/", partnership_views.meeting_cancel, name="meeting_cancel"),
     path("meetings/<int:pk>/agenda/", partnership_views.meeting_agenda, name="meeting_agenda"),
+    path("meetings/<int:pk>/move/", partnership_views.meeting_move, name="meeting_move"),
     path(
         "meetings/<int:pk>/calendar.ics",
         partnership_views.meeting_calendar,

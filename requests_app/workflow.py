@@ -11,6 +11,7 @@ import datetime
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 from allauth.account.models import EmailAddress
 from cryptography.fernet import InvalidToken
@@ -37,13 +38,12 @@ from django.utils import timezone
 from accounts.rules import is_mentee
 from mentoring.formatting import long_date
 from mentoring.outbox import services as outbox
-from mentoring.outbox.services import queue_for_rows, queue_templated_email
+from mentoring.outbox.services import Attachment, queue_for_rows, queue_templated_email
 from mentoring.queueing import enqueue
 from mentoring.sql import insert_from_select
 from register.models import MentorProfile, MentorStatus
-from requests_app import notes, working_days
+from requests_app import ics, notes, working_days
 from requests_app.availability import mentor_availability, places_promised
-from requests_app.ics import meeting_ics
 from requests_app.models import (
     OPEN_PARTNERSHIP_STATES,
     AgreementRecord,
@@ -1812,6 +1812,7 @@ def cancel_meeting(
             cancelled_by=user,
             cancellation_reason=reason.strip()[:300],
             cancelled_late=late,
+            calendar_sequence=F("calendar_sequence") + 1,
         )
         if changed != 1:
             if meeting.state == MeetingState.HELD:
@@ -1837,13 +1838,128 @@ def cancel_meeting(
             "cancelled_by_role": role,
             "notice_hours": scheme.cancellation_notice_hours,
         }
-        _email_side(partnership, OTHER_SIDE[role], "meeting_cancelled", **context)
+        # Both sides get the file that takes the meeting out of their calendars.
+        meeting.partnership = partnership
+        for side, template in (
+            (OTHER_SIDE[role], "meeting_cancelled"),
+            (role, "meeting_cancelled_by_you"),
+        ):
+            _email_side(
+                partnership,
+                side,
+                template,
+                attachments=[_calendar_attachment(meeting, side, method=ics.CANCEL, now=now)],
+                **context,
+            )
         queue_templated_email(
             to=[scheme.inbox_email],
             template="meeting_cancelled_team",
             context={"partnership": partnership, **context},
         )
     return meeting
+
+
+def move_meeting(
+    *,
+    meeting_id: int,
+    user,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    mode: str,
+    now: datetime.datetime | None = None,
+) -> Meeting:
+    """A planned meeting gets a new time, length or way of meeting, by the rules of
+    planning one (who plans, in the future, within the window).
+
+    Its calendar version goes up and the other side is emailed the updated calendar
+    file (same UID, higher SEQUENCE), so their calendar moves the event rather than
+    keep the old one. A new start time arms the day-before reminder again.
+    """
+    now = now or timezone.now()
+    scheme = SchemeSettings.load()
+    if mode not in MeetingMode.values:
+        raise WorkflowError("Choose how you will meet.")
+    if not 15 <= duration_minutes <= 240:
+        raise WorkflowError("A meeting lasts between 15 minutes and 4 hours.")
+    with transaction.atomic():
+        partnership = _lock_partnership(_meeting_partnership_id(meeting_id, user), user)
+        role = party_role(partnership, user)
+        if not may_plan(role, scheme):
+            raise WorkflowError(MENTEE_PLANS)
+        if partnership.state != PartnershipState.ACTIVE:
+            raise WorkflowError(_ENDED)
+        meeting = Meeting.objects.get(pk=meeting_id)
+        if meeting.state == MeetingState.CANCELLED:
+            raise WorkflowError(
+                "This meeting was cancelled, so it cannot be moved. Plan a new one."
+            )
+        if meeting.state == MeetingState.HELD:
+            raise WorkflowError("This meeting is already marked as held, so it cannot be moved.")
+        if (meeting.starts_at, meeting.duration_minutes, meeting.mode) == (
+            starts_at,
+            duration_minutes,
+            mode,
+        ):
+            return meeting  # the form sent twice, or nothing changed
+        if meeting.starts_at <= now:
+            raise WorkflowError(
+                "This meeting's time has passed, so it cannot be moved. Record whether it "
+                "took place, or say it did not happen and plan a new one."
+            )
+        if starts_at <= now:
+            raise WorkflowError("Choose a date and time in the future.")
+        if timezone.localtime(starts_at).date() > partnership.window_ends_on:
+            raise WorkflowError(
+                f"Meetings can be planned up to {long_date(partnership.window_ends_on)}."
+            )
+        clash = partnership.meetings.filter(state=MeetingState.PLANNED, starts_at=starts_at)
+        if clash.exclude(pk=meeting_id).exists():
+            raise WorkflowError("You already have another meeting planned at this time.")
+        was = _when(meeting.starts_at)
+        moved = starts_at != meeting.starts_at
+        changed = Meeting.objects.filter(pk=meeting_id, state=MeetingState.PLANNED).update(
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            mode=mode,
+            moved_at=now,
+            calendar_sequence=F("calendar_sequence") + 1,
+            # A new day or hour gets its own reminder; a new mode alone keeps the one sent.
+            **({"reminder_sent_at": None} if moved else {}),
+        )
+        if changed != 1:  # the lock above keeps both sides' changes apart
+            raise WorkflowError("This meeting can no longer be moved.")
+        meeting.refresh_from_db()
+        _record(
+            at=now,
+            actor=user,
+            meeting=meeting,
+            from_state=MeetingState.PLANNED,
+            to_state=MeetingState.PLANNED,
+            reason=(
+                f"Moved by the {role} from {was} to {_when(meeting.starts_at)}"
+                if moved
+                else f"Changed by the {role} to {meeting.get_mode_display().lower()}, "
+                f"{meeting.duration_minutes} minutes"
+            ),
+        )
+        partnership = _for_email(partnership.pk)
+        meeting.partnership = partnership
+        other = OTHER_SIDE[role]
+        _email_side(
+            partnership,
+            other,
+            "meeting_moved",
+            meeting=meeting,
+            previous_start=was,
+            attachments=[_calendar_attachment(meeting, other, method=ics.REQUEST, now=now)],
+        )
+    return meeting
+
+
+def _when(moment: datetime.datetime) -> str:
+    """'Monday 11 January 2027 at 18:30', in UK time."""
+    local = timezone.localtime(moment)
+    return f"{long_date(local)} at {local:%H:%M}"
 
 
 # --- Extensions -------------------------------------------------------------------
@@ -2432,19 +2548,33 @@ def _side_context(partnership: Partnership, role: str) -> dict:
     }
 
 
-def _email_side(partnership: Partnership, role: str, template: str, **context) -> None:
+def _email_side(
+    partnership: Partnership,
+    role: str,
+    template: str,
+    *,
+    attachments: list[Attachment] | None = None,
+    **context,
+) -> None:
     queue_templated_email(
         to=[_side(partnership, role)["email"]],
         template=template,
         context={**_side_context(partnership, role), **context},
+        attachments=attachments,
     )
 
 
-def meeting_calendar_file(meeting: Meeting, role: str, *, now: datetime.datetime) -> str:
-    """The .ics of a meeting as one side sees it (named after the other side)."""
+def meeting_calendar_file(
+    meeting: Meeting, role: str, *, now: datetime.datetime, method: str = ics.PUBLISH
+) -> str:
+    """The .ics of a meeting as one side sees it (named after the other side): PUBLISH to
+    download, REQUEST or CANCEL to email (see requests_app.ics), at its current version."""
     partnership = meeting.partnership
     other_name = _side(partnership, OTHER_SIDE[role])["full_name"]
-    return meeting_ics(
+    me = _side(partnership, role)
+    sender_name, sender_email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    emailed = method != ics.PUBLISH
+    return ics.meeting_ics(
         meeting,
         summary=f"Peer mentoring with {other_name}",
         description=(
@@ -2453,6 +2583,11 @@ def meeting_calendar_file(meeting: Meeting, role: str, *, now: datetime.datetime
         ),
         url=_absolute("requests:partnership", partnership.pk),
         now=now,
+        method=method,
+        organizer=(
+            ics.Person(sender_name or settings.SERVICE_NAME, sender_email) if emailed else None
+        ),
+        attendee=ics.Person(me["full_name"], me["email"]) if emailed else None,
     )
 
 
@@ -2465,10 +2600,15 @@ def _email_meeting_planned(
         to=[_side(partnership, role)["email"]],
         template="meeting_planned",
         context={**_side_context(partnership, role), "meeting": meeting},
-        attachments=[
-            ("meeting.ics", meeting_calendar_file(meeting, role, now=now), "text/calendar")
-        ],
+        attachments=[_calendar_attachment(meeting, role, method=ics.REQUEST, now=now)],
     )
+
+
+def _calendar_attachment(
+    meeting: Meeting, role: str, *, method: str, now: datetime.datetime
+) -> Attachment:
+    """The calendar file emailed to one side (meeting.partnership loaded with both people)."""
+    return ("meeting.ics", meeting_calendar_file(meeting, role, now=now, method=method), ics.MIME)
 
 
 def _email_completion(partnership_ids: list[int]) -> None:

@@ -700,6 +700,9 @@ ACCESS: dict[str, Rule] = {
     "requests:meeting_held": BOTH_PARTIES,
     "requests:meeting_cancel": BOTH_PARTIES,
     "requests:meeting_calendar": BOTH_PARTIES,
+    # Moving a meeting: either side's page (in a mentee-only scheme, the mentor's page
+    # says why they cannot).
+    "requests:meeting_move": BOTH_PARTIES,
     # What the mentee would like to focus on: they write it; the mentor reads it on the
     # partnership page.
     "requests:meeting_agenda": ONLY_THE_MENTEE,

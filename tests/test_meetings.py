@@ -205,11 +205,13 @@ def test_cancelling_in_good_time_tells_the_other_side_with_the_reason_and_the_te
     assert meeting.cancelled_late is False  # exactly 24 hours before: not late
     assert meeting.cancellation_reason == "On call that night"
     inbox = SchemeSettings.load().inbox_email
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([mentee.email, inbox])
+    # The mentor who cancelled gets the calendar cancellation too (nothing to the team).
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([mentee.email, mentor.email, inbox])
     to_mentee = next(m for m in mail.outbox if m.to == [mentee.email])
     to_team = next(m for m in mail.outbox if m.to == [inbox])
     assert "On call that night" in to_mentee.body
     assert "On call that night" not in to_team.body + to_team.subject
+    assert to_team.attachments == []
     assert to_team.subject == f"Cancellation: meeting of partnership #{active.pk}"
     assert "Monday 11 January 2027 at 18:00" in to_team.body
     assert meeting_history(meeting) == [("planned", "cancelled")]
