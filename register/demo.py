@@ -7,6 +7,7 @@ names, so running the seed again updates rows in place and overwrites nothing.
 
 from __future__ import annotations
 
+import datetime
 import io
 import time
 import unicodedata
@@ -23,7 +24,17 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from register.models import Gender, MentorProfile, MentorStatus, TimeOfDay, VirtualPlatform, Weekday
+from register.models import (
+    Gender,
+    MentorProfile,
+    MentorStatus,
+    SupervisionArrangement,
+    SupervisionFrequency,
+    TimeOfDay,
+    TrainingRecord,
+    VirtualPlatform,
+    Weekday,
+)
 from scheme.models import Grade, School, Trust
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (printed for demo logins; never in production)
@@ -1024,6 +1035,24 @@ class SeedResult:
     seconds: float
 
 
+def ensure_training(profile: MentorProfile) -> None:
+    """The demo mentor's training and supervision, as the scheme team records them."""
+    today = timezone.localdate()
+    TrainingRecord.objects.get_or_create(
+        mentor=profile,
+        course="Peer mentor training (two days)",
+        defaults={"completed_on": today - datetime.timedelta(days=120)},
+    )
+    SupervisionArrangement.objects.get_or_create(
+        mentor=profile,
+        supervisor="Peer mentors' supervision group",
+        defaults={
+            "frequency": SupervisionFrequency.SIX_WEEKLY,
+            "starts_on": today - datetime.timedelta(days=90),
+        },
+    )
+
+
 def seed(
     count: int,
     storage: Storage | None = None,
@@ -1053,6 +1082,8 @@ def seed(
             user=None
         )
         mentors = upsert_mentors(seeds, ref, mentor_user)
+        if mentors.first is not None:
+            ensure_training(mentors.first)
         _, mentee_created = ensure_mentee(ref)
         _, admin_created = ensure_admin()
         if then is not None:

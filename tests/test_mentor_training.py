@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from privacy.personal_data import collect_user_data, erase_account
 from register import bulk_import, services
+from register.demo import MENTOR_EMAIL
 from register.models import (
     BioEvent,
     BioEventKind,
@@ -29,6 +30,7 @@ from scheme.models import SchemeSettings
 from tests.factories import MentorProfileFactory, give_two_factor
 from tests.test_bulk_import import bio, csv_bytes, reference_lists  # noqa: F401 - a fixture
 from tests.test_register_admin import bio_form_data, change_url, run_action
+from tests.test_seed_demo import media, seed  # noqa: F401 - a fixture
 
 COURSE = "Peer mentor training (two days)"
 GROUP = "North peer supervision group"
@@ -402,3 +404,14 @@ def test_the_mentors_data_download_holds_their_training_and_erasure_deletes_it(m
 
     assert not TrainingRecord.objects.exists()
     assert not SupervisionArrangement.objects.exists()
+
+
+def test_the_demo_mentor_has_training_and_supervision_recorded(db, media):  # noqa: F811
+    seed(mentors=2)
+    seed(mentors=2)  # safe to run twice
+
+    profile = MentorProfile.objects.get(email=MENTOR_EMAIL)
+    state = profile.training_and_supervision()
+    assert [record.course for record in state.training] == ["Peer mentor training (two days)"]
+    assert state.supervision is not None
+    assert TrainingRecord.objects.count() == SupervisionArrangement.objects.count() == 1
