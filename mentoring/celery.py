@@ -50,6 +50,13 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.remind_unanswered_feedback",
         "schedule": crontab(hour=10, minute=0),
     },
+    # Remind both sides of each planned meeting about a day before it starts. Hourly, so
+    # it goes at much the hour of the meeting; a run after downtime catches up on meetings
+    # still more than two hours away, and each meeting is reminded once per start time.
+    "remind-meetings": {
+        "task": "requests_app.tasks.remind_meetings",
+        "schedule": crontab(minute=25),
+    },
     # Mentees still without a mentor: ask once, after the scheme's days since sign-up,
     # whether they still want one; then remind once those who never asked anyone (a
     # mentee due both is only asked). Each is sent once however often they run.

@@ -29,6 +29,11 @@ def remind_unanswered_feedback() -> int:
     return workflow.remind_unanswered_feedback()
 
 
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
+def remind_meetings() -> int:
+    return workflow.remind_meetings()
+
+
 # --- Mentees still without a mentor ------------------------------------------------
 
 

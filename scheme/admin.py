@@ -54,6 +54,7 @@ class SchemeSettingsAdmin(admin.ModelAdmin):
                     "extensions_allowed",
                     "extension_sessions",
                     "cancellation_notice_hours",
+                    "meeting_reminders",
                     "feedback_midpoint",
                     "feedback_end",
                 ]

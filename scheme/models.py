@@ -85,6 +85,11 @@ class SchemeSettings(models.Model):
     cancellation_notice_hours = models.PositiveSmallIntegerField(
         default=24, help_text="A meeting cancelled with less notice is recorded as late."
     )
+    meeting_reminders = models.BooleanField(
+        default=True,
+        help_text="Email both sides about a day before each planned meeting, with its time, "
+        "how they meet and the calendar file.",
+    )
     pending_requests_per_mentee = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(1)],
