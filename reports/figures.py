@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Avg, Count, Exists, F, FloatField, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -799,22 +799,31 @@ def _reach(figures: SchemeFigures, period: Period) -> None:
     figures.capacity_used = Partnership.objects.open().count()
 
     # Days from sign-up to the first request and first held meeting, for the mentees
-    # whose first one fell in the period.
+    # whose first one fell in the period: the period's requests (and held meetings) with
+    # no earlier one of the same mentee, read through the (mentee, time) indexes.
+    earlier_request = MentoringRequest.objects.filter(mentee_id=OuterRef("mentee_id")).filter(
+        Q(created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+    )
     to_request = (
-        mentees.annotate(first=Min("user__mentoring_requests__created_at"))
-        .filter(first__gte=period.since, first__lt=period.until)
-        .values_list(_uk_day("created_at"), _uk_day("first"))
+        MentoringRequest.objects.filter(
+            _in(period, "created_at"), mentee__mentee_profile__isnull=False
+        )
+        .exclude(Exists(earlier_request))
+        .values_list(_uk_day("mentee__mentee_profile__created_at"), _uk_day("created_at"))
     )
     figures.median_days_to_first_request = _median_days(to_request)
+    held = Meeting.objects.filter(state=MeetingState.HELD)
+    earlier_meeting = held.filter(partnership__mentee_id=OuterRef("partnership__mentee_id")).filter(
+        Q(starts_at__lt=OuterRef("starts_at"))
+        | Q(starts_at=OuterRef("starts_at"), pk__lt=OuterRef("pk"))
+    )
     to_meeting = (
-        mentees.annotate(
-            first=Min(
-                "user__partnerships__meetings__starts_at",
-                filter=Q(user__partnerships__meetings__state=MeetingState.HELD),
-            )
+        held.filter(_in(period, "starts_at"), partnership__mentee__mentee_profile__isnull=False)
+        .exclude(Exists(earlier_meeting))
+        .values_list(
+            _uk_day("partnership__mentee__mentee_profile__created_at"), _uk_day("starts_at")
         )
-        .filter(first__gte=period.since, first__lt=period.until)
-        .values_list(_uk_day("created_at"), _uk_day("first"))
     )
     figures.median_days_to_first_meeting = _median_days(to_meeting)
 
