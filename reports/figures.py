@@ -652,12 +652,9 @@ def _responsiveness(figures: SchemeFigures, period: Period) -> None:
     )
     names: dict[int, str] = {
         mentor_id: f"{first_name} {last_name}"
-        for mentor_id, first_name, last_name, _ in answered.values_list(
-            "mentor_id", "mentor__first_name", "mentor__last_name"
-        )
-        .annotate(n=Count("pk"))
-        .values_list("mentor_id", "mentor__first_name", "mentor__last_name", "n")
-        .order_by()
+        for mentor_id, first_name, last_name in MentorProfile.objects.filter(
+            pk__in=answered.values("mentor_id")
+        ).values_list("pk", "first_name", "last_name")
     }
     expired = list(
         MentoringRequest.objects.filter(state=RequestState.EXPIRED)
