@@ -2,16 +2,24 @@
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from mentoring.formatting import long_date
 from mentoring.pagination import paginate, pagination_links
 
 from .access import scheme_team_only
 from .charts import Chart, bar_chart
-from .figures import MENTOR_SORTS, SchemeFigures, feedback_comments, scheme_figures
+from .figures import (
+    FIGURES_CACHE_SECONDS,
+    MENTOR_SORTS,
+    SchemeFigures,
+    feedback_comments,
+    recent_scheme_figures,
+)
 from .periods import PERIOD_CHOICES, Period, period_from_query, period_query
 
 EXPORT_KINDS = (
@@ -105,6 +113,13 @@ def charts(figures: SchemeFigures) -> dict[str, Chart | None]:
     }
 
 
+def fresh_query(request: HttpRequest) -> str:
+    """The page's query asking for the figures to be worked out again."""
+    query = request.GET.copy()
+    query["fresh"] = "1"
+    return query.urlencode()
+
+
 @require_safe
 @scheme_team_only
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -112,7 +127,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "name")
     if sort not in MENTOR_SORTS:
         sort = "name"
-    figures: SchemeFigures = scheme_figures(period)
+    if "fresh" in request.GET:
+        # Work the figures out now, then show the same page without asking again on
+        # every later page of its tables.
+        recent_scheme_figures(period, fresh=True)
+        kept = request.GET.copy()
+        del kept["fresh"]
+        return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}", status=303)
+    figures: SchemeFigures = recent_scheme_figures(period)
     mentors = paginate(
         request, figures.mentors_sorted(sort), param="mentors", per_page=MENTORS_PER_PAGE
     )
@@ -139,5 +161,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sort_links": sort_links(period, sort),
             "exports": export_links(period),
             "charts": charts(figures),
+            "fresh_href": f"{request.path}?{fresh_query(request)}",
+            "kept_minutes": FIGURES_CACHE_SECONDS // 60,
+            "worked_out": f"{timezone.localtime(figures.now):%H:%M} on {long_date(figures.now)}",
         },
     )

@@ -33,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+from django.core.cache import cache
 from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -352,6 +353,29 @@ def scheme_figures(
     _reach(figures, period)
     _feedback(figures, period)
     figures.nudges = mentee_nudges()
+    return figures
+
+
+FIGURES_CACHE_SECONDS = 60
+
+
+def recent_figures_key(period: Period) -> str:
+    return f"reports:figures:{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+
+
+def recent_scheme_figures(period: Period, *, fresh: bool = False) -> SchemeFigures:
+    """The period's figures as the database gave them within the last minute, for the
+    scheme figures page: choosing another page or order of its tables, or opening it
+    again, reads them back rather than asking the database again. `fresh` works them
+    out now (the page's "Work the figures out again"). The exports, the command and the
+    monthly summary always work them out."""
+    key = recent_figures_key(period)
+    if not fresh:
+        found = cache.get(key)
+        if isinstance(found, SchemeFigures):
+            return found
+    figures = scheme_figures(period)
+    cache.set(key, figures, FIGURES_CACHE_SECONDS)
     return figures
 
 

@@ -120,9 +120,11 @@ def grow(n: int, start: int) -> None:
 
 
 def queries_of_page(client) -> int:
+    """The queries of working the figures out: the page keeps them for a minute, so
+    "Work the figures out again" (fresh) asks for them anew and sends the browser on."""
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse("reports:dashboard") + "?sort=median")
-    assert response.status_code == 200
+        response = client.get(reverse("reports:dashboard") + "?sort=median&fresh=1")
+    assert response.status_code == 303
     return len(captured)
 
 
@@ -137,4 +139,4 @@ def test_the_same_number_of_queries_at_10_and_1000_mentors(client, scheme_admin)
         assert MentorProfile.objects.published().count() == 1000
         large = queries_of_page(client)
     assert small == large, f"{small} queries at 10 mentors, {large} at 1,000"
-    assert large <= 45  # about 37 for the figures, the rest for the session and user
+    assert 30 <= large <= 45  # about 37 for the figures, the rest for the session and user
