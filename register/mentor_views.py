@@ -186,22 +186,28 @@ def _save_submission(form: SelfSubmissionForm, scheme: SchemeSettings) -> Mentor
             profile.save()
             form.save_m2m()
             record_submission(bio=profile, now=now)
+            # Written with the bio: both are sent once it is saved, and never without it.
+            queue_templated_email(
+                to=[scheme.inbox_email],
+                template="bio_submitted_team",
+                context={
+                    "mentor": profile,
+                    "link": _admin_link(profile),
+                    # Grade, school and trust, or organisation, expertise and nation.
+                    "training_details": form.profile.uses("school"),
+                },
+            )
+            queue_templated_email(
+                to=[profile.email],
+                template="bio_submitted",
+                context={"mentor": profile, "inbox": scheme.inbox_email},
+            )
     except IntegrityError:
         # The same email sent twice at the same moment: the unique constraint decided.
         profile.photo.storage.delete(profile.photo.name)
         profile.photo.storage.delete(profile.photo_thumbnail.name)
         form.add_error("email", form.duplicate_message())
         return None
-    queue_templated_email(
-        to=[scheme.inbox_email],
-        template="bio_submitted_team",
-        context={
-            "mentor": profile,
-            "link": _admin_link(profile),
-            # Grade, school and trust, or organisation, expertise and nation.
-            "training_details": form.profile.uses("school"),
-        },
-    )
     return profile
 
 

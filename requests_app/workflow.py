@@ -1962,38 +1962,6 @@ def _when(moment: datetime.datetime) -> str:
     return f"{long_date(local)} at {local:%H:%M}"
 
 
-def remind_meetings(*, now: datetime.datetime | None = None) -> int:
-    """Email both sides of each planned meeting about a day before it (hourly job).
-
-    Due: the meetings of MeetingQuerySet.reminder_due(now), while the scheme's
-    setting is on. Set-based and sent once, like the feedback reminders: one guarded
-    UPDATE marks the due meetings (a meeting already marked, by another run or
-    before, is not picked again), and their emails go in one outbox INSERT. A run
-    after downtime catches up on meetings still more than two hours away and lets
-    the rest go. Moving a meeting clears the mark. Returns how many meetings.
-    """
-    now = now or timezone.now()
-    if not SchemeSettings.read().meeting_reminders:
-        return 0
-    with transaction.atomic():
-        due = Meeting.objects.reminder_due(now).filter(partnership__state=PartnershipState.ACTIVE)
-        reminded = Meeting.objects.filter(
-            pk__in=due.values("pk"), reminder_sent_at__isnull=True
-        ).update(reminder_sent_at=now)
-        if not reminded:
-            return 0
-        meetings = (
-            Meeting.objects.filter(reminder_sent_at=now, state=MeetingState.PLANNED)
-            .select_related("partnership__mentee", "partnership__mentor__user")
-            .order_by("pk")
-        )
-        with outbox.batch():
-            for meeting in meetings:
-                for side in ("mentee", "mentor"):
-                    _email_meeting_reminder(meeting, side, now=now)
-    return reminded
-
-
 # --- Extensions -------------------------------------------------------------------
 
 
@@ -2273,6 +2241,7 @@ def _complete(ids: list[int], *, now: datetime.datetime, reasons: dict[int, str]
         Partnership.objects.filter(pk__in=ids).order_by().values_list("mentor_id", flat=True)
     )
     _email_completion(ids)
+    _email_completion_team(ids, now=now)
     _email_feedback_request(feedback_ids)
 
 
@@ -2643,22 +2612,6 @@ def _calendar_attachment(
     return ("meeting.ics", meeting_calendar_file(meeting, role, now=now, method=method), ics.MIME)
 
 
-def _email_meeting_reminder(meeting: Meeting, role: str, *, now: datetime.datetime) -> None:
-    partnership = meeting.partnership
-    _email_side(
-        partnership,
-        role,
-        "meeting_reminder",
-        meeting=meeting,
-        agenda_link=(
-            _absolute("requests:meeting_agenda", meeting.pk)
-            if role == "mentee"
-            else _absolute("requests:partnership", partnership.pk) + "#meetings"
-        ),
-        attachments=[_calendar_attachment(meeting, role, method=ics.REQUEST, now=now)],
-    )
-
-
 def _email_completion(partnership_ids: list[int]) -> None:
     partnerships = Partnership.objects.filter(
         pk__in=partnership_ids, state=PartnershipState.COMPLETED
@@ -2667,6 +2620,22 @@ def _email_completion(partnership_ids: list[int]) -> None:
         for partnership in partnerships:
             for side in ("mentee", "mentor"):
                 _email_side(partnership, side, "partnership_completed")
+
+
+def _email_completion_team(partnership_ids: list[int], *, now: datetime.datetime) -> None:
+    """The scheme inbox's record of each completion: who and when, never why.
+
+    The inbox is read by the INSERT itself (the settings row exists: the ending has
+    loaded it), so the job's queries stay as many however many partnerships end."""
+    inbox = SchemeSettings.objects.filter(pk=1).values("inbox_email")[:1]
+    queue_for_rows(
+        Partnership.objects.filter(pk__in=partnership_ids, state=PartnershipState.COMPLETED),
+        recipient=Subquery(inbox),
+        template="partnership_completed_team",
+        name="partnership",
+        related=("mentee", "mentor"),
+        now=now,
+    )
 
 
 def _email_feedback(feedback_ids: list[int], template: str) -> None:

@@ -1,13 +1,16 @@
-"""Emails for the register's events: a bio published and retired (to the mentor, one
-each however many an admin action changes).
+"""Emails for the register's and the partnerships' events: a bio sent in (to its
+mentor), published and retired (to the mentor, one each however many an admin action
+changes), and a partnership completed (to the scheme inbox, who and when only).
 
 Each is queued once, in the change's transaction, and read here as it is sent: the
 text and the HTML, with no blank names, dates or "None".
 """
 
+import datetime
 import re
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,9 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from mentoring.outbox.models import Email, EmailState
 from mentoring.outbox.services import message_id
 from register import services
-from register.models import MentorStatus
+from register.models import MentorProfile, MentorStatus
+from requests_app import workflow
+from requests_app.models import PartnershipState
 from scheme.models import SchemeSettings
-from tests.factories import MentorProfileFactory
+from tests.factories import MenteeFactory, MentorProfileFactory, PartnershipFactory
+from tests.test_bio_submission import URL as SUBMIT_URL
+from tests.test_bio_submission import at_london, set_deadline, submission
 from tests.test_email_texts import blanks_in
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +61,35 @@ def sent(template: str) -> list:
 
 def queued(template: str) -> int:
     return Email.objects.filter(kind=template).count()
+
+
+# --- A bio sent in -------------------------------------------------------------------------
+
+
+def test_the_mentor_who_sends_in_a_bio_is_told_it_arrived(client, committed):
+    set_deadline(datetime.date(2026, 6, 30))
+    SchemeSettings.objects.update(inbox_email=INBOX)
+    with at_london(2026, 6, 1, 12), committed():
+        client.post(SUBMIT_URL, submission())
+
+    assert queued("bio_submitted") == 1
+    assert queued("bio_submitted_team") == 1
+    (message,) = sent("bio_submitted")
+    assert message.to == ["priya.shah@example.nhs.uk"]
+    assert message.subject == "We have your mentor bio"
+    assert "Hello Priya," in message.body
+    assert "The scheme team will check it" in message.body
+    assert INBOX in message.body
+    assert "Hello Priya," in message.alternatives[0][0]
+
+
+def test_a_refused_submission_sends_nothing(client, committed):
+    set_deadline(datetime.date(2026, 6, 30))
+    with at_london(2026, 6, 1, 12), committed():
+        client.post(SUBMIT_URL, submission(register_consent=None))
+
+    assert not MentorProfile.objects.exists()
+    assert Email.objects.count() == 0
 
 
 # --- Published and retired --------------------------------------------------------------------
@@ -147,3 +183,38 @@ def test_the_emails_of_a_bulk_action_take_as_many_queries_for_many_bios_as_for_f
 
     assert few == many
     assert queued("bio_published") == 22
+
+
+# --- A partnership completed ------------------------------------------------------------------
+
+
+def test_the_scheme_inbox_hears_of_each_completed_partnership_with_dates_only(committed):
+    mentor = MentorProfileFactory(with_login=True, first_name="Priya", last_name="Shah")
+    mentee = MenteeFactory(first_name="Sam", last_name="Okoro")
+    partnership = PartnershipFactory(
+        request__mentee=mentee,
+        request__mentor=mentor,
+        state=PartnershipState.ACTIVE,
+        started_at=datetime.datetime(2027, 1, 4, 10, tzinfo=datetime.UTC),
+        window_ends_on=datetime.date(2027, 7, 4),
+        frequency="Every 2 weeks, talking about my return to work",
+    )
+    now = datetime.datetime(2027, 7, 5, 9, tzinfo=datetime.UTC)
+
+    with time_machine.travel(now, tick=False), committed():
+        assert workflow.complete_finished_partnerships() == 1
+    with time_machine.travel(now, tick=False), committed():
+        assert workflow.complete_finished_partnerships() == 0
+
+    assert queued("partnership_completed_team") == 1
+    (message,) = sent("partnership_completed_team")
+    assert message.to == [INBOX]
+    assert message.subject == f"Mentoring partnership #{partnership.pk} completed"
+    assert "Priya Shah mentoring Sam Okoro" in message.body
+    assert "Started: 4 January 2027" in message.body
+    assert "Completed: 5 July 2027" in message.body
+    # No reason, and nothing of the mentoring itself.
+    assert "window" not in message.body
+    assert "return to work" not in message.body
+    # Both sides still get their own email.
+    assert queued("partnership_completed") == 2
