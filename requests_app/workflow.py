@@ -1962,6 +1962,38 @@ def _when(moment: datetime.datetime) -> str:
     return f"{long_date(local)} at {local:%H:%M}"
 
 
+def remind_meetings(*, now: datetime.datetime | None = None) -> int:
+    """Email both sides of each planned meeting about a day before it (hourly job).
+
+    Due: the meetings of MeetingQuerySet.reminder_due(now), while the scheme's
+    setting is on. Set-based and sent once, like the feedback reminders: one guarded
+    UPDATE marks the due meetings (a meeting already marked, by another run or
+    before, is not picked again), and their emails go in one outbox INSERT. A run
+    after downtime catches up on meetings still more than two hours away and lets
+    the rest go. Moving a meeting clears the mark. Returns how many meetings.
+    """
+    now = now or timezone.now()
+    if not SchemeSettings.read().meeting_reminders:
+        return 0
+    with transaction.atomic():
+        due = Meeting.objects.reminder_due(now).filter(partnership__state=PartnershipState.ACTIVE)
+        reminded = Meeting.objects.filter(
+            pk__in=due.values("pk"), reminder_sent_at__isnull=True
+        ).update(reminder_sent_at=now)
+        if not reminded:
+            return 0
+        meetings = (
+            Meeting.objects.filter(reminder_sent_at=now, state=MeetingState.PLANNED)
+            .select_related("partnership__mentee", "partnership__mentor__user")
+            .order_by("pk")
+        )
+        with outbox.batch():
+            for meeting in meetings:
+                for side in ("mentee", "mentor"):
+                    _email_meeting_reminder(meeting, side, now=now)
+    return reminded
+
+
 # --- Extensions -------------------------------------------------------------------
 
 
@@ -2610,6 +2642,22 @@ def _calendar_attachment(
 ) -> Attachment:
     """The calendar file emailed to one side (meeting.partnership loaded with both people)."""
     return ("meeting.ics", meeting_calendar_file(meeting, role, now=now, method=method), ics.MIME)
+
+
+def _email_meeting_reminder(meeting: Meeting, role: str, *, now: datetime.datetime) -> None:
+    partnership = meeting.partnership
+    _email_side(
+        partnership,
+        role,
+        "meeting_reminder",
+        meeting=meeting,
+        agenda_link=(
+            _absolute("requests:meeting_agenda", meeting.pk)
+            if role == "mentee"
+            else _absolute("requests:partnership", partnership.pk) + "#meetings"
+        ),
+        attachments=[_calendar_attachment(meeting, role, method=ics.REQUEST, now=now)],
+    )
 
 
 def _email_completion(partnership_ids: list[int]) -> None:
