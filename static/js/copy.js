@@ -28,7 +28,8 @@ for (const box of document.querySelectorAll(".app-copy")) {
   const context = box.dataset.copyContext || "";
   const button = document.createElement("button");
   button.type = "button";
-  button.className = "nhsuk-button nhsuk-button--secondary nhsuk-button--small app-copy__button";
+  button.className =
+    "nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-u-margin-top-2 app-copy__button";
   const label = box.dataset.copyLabel || "Copy";
   const words = document.createTextNode(label);
   button.append(words);
