@@ -177,9 +177,31 @@ def test_from_acceptance_to_completion(page, browser, live_server, mentee, mento
         expect(mentor_page.locator("main")).to_contain_text("Nervous about the first night")
         assert_no_axe_violations(mentor_page)
 
-    # Meeting 2, planned by the mentor, then cancelled late by the mentee.
+    # Meeting 2, planned by the mentor, moved half an hour later by the mentee (the mentor
+    # gets the updated invitation), then cancelled late by the mentee.
     with at(1, 12, 9):
         plan(mentor_page, partnership, "2027-01-25", "18:00")
+    with at(1, 13, 9):
+        mail.outbox.clear()
+        page.goto(reverse("requests:partnership", args=[partnership.pk]))
+        page.get_by_role("link", name=re.compile("Move or change the meeting on Monday 25")).click()
+        expect(page.get_by_label("Start time (UK time)")).to_have_value("18:00")
+        assert_no_axe_violations(page)
+        page.get_by_label("Start time (UK time)").fill("18:30")
+        page.get_by_label("Date").fill("2027-01-05")
+        page.get_by_role("button", name="Move the meeting").click()
+        expect(page).to_have_title(re.compile(r"^Error:"))
+        expect(page.locator(".nhsuk-error-summary")).to_contain_text("in the future")
+        assert_no_axe_violations(page)
+        page.get_by_label("Date").fill("2027-01-25")
+        page.get_by_role("button", name="Move the meeting").click()
+        expect(page.locator("main")).to_contain_text(
+            "Meeting changed to Monday 25 January 2027 at 18:30"
+        )
+        assert_no_axe_violations(page)
+        [update] = mail.outbox
+        assert update.to == [mentor.email]
+        assert "METHOD:REQUEST" in update.attachments[0][1]
     with at(1, 25, 12):
         mail.outbox.clear()
         page.goto(reverse("requests:partnership", args=[partnership.pk]))
@@ -193,7 +215,7 @@ def test_from_acceptance_to_completion(page, browser, live_server, mentee, mento
         cancelled = Meeting.objects.get(state=MeetingState.CANCELLED)
         assert cancelled.cancelled_late
         assert sorted(m.to[0] for m in mail.outbox) == sorted(
-            [mentor.email, SchemeSettings.load().inbox_email]
+            [mentor.email, mentee.email, SchemeSettings.load().inbox_email]
         )
 
     # Meeting 2 again: held. Half the sessions are held, so both are asked for feedback.
