@@ -99,6 +99,8 @@ def test_the_print_pieces_scan_pass_axe_and_print_on_one_a4_page(
     page, live_server, client, scheme_admin, name
 ):
     open_as_team(page, live_server, client, scheme_admin, name)
+    print_button = page.get_by_role("button", name=f"Print the {name.split(':')[1]}")
+    expect(print_button).to_be_visible()
     assert_no_axe_violations(page)
     shot = page.locator("svg.app-qr").screenshot()
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)).convert("L"))
@@ -107,6 +109,7 @@ def test_the_print_pieces_scan_pass_axe_and_print_on_one_a4_page(
     page.emulate_media(media="print")
     expect(page.locator(".nhsuk-header")).to_be_hidden()
     expect(page.locator(".app-print-hide")).to_be_hidden()
+    expect(print_button).to_be_hidden()
     page.set_viewport_size({"width": A4_WIDTH_PX, "height": A4_HEIGHT_PX})
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     assert pdf_pages(pdf) == 1
