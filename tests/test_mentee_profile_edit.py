@@ -1,15 +1,19 @@
 """A mentee changes what they told us at sign-up: the same questions, the same checks."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.models import MenteeProfile, TrainingStatus
 from scheme.models import SchemeProfile
 from scheme.services import apply_profile
+from tests.axe import assert_no_axe_violations
 from tests.factories import GradeFactory, SchoolFactory, TrustFactory
+from tests.test_mentor_profile import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +261,30 @@ def test_only_get_and_post(client, mentee):
     client.force_login(mentee)
 
     assert client.put(EDIT).status_code == 405
+
+
+# --- In a browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_the_page_works_in_a_browser_with_and_without_errors_and_reflows(page, mentee):
+    log_in(page, mentee)
+    page.get_by_role("link", name="Your details").click()
+    expect(page).to_have_url(re.compile(r"/mentee/profile/edit/$"))
+    assert_no_axe_violations(page)
+
+    page.get_by_label("None of these").check()
+    page.get_by_role("button", name="Save your details").click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("We have not changed your details")
+    assert_no_axe_violations(page)
+
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+    page.get_by_label("I am out of training now").check()
+    page.get_by_label("Last name").fill("Okafor")
+    page.get_by_role("button", name="Save your details").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page.get_by_text("Your details have been updated")).to_be_visible()
+    assert MenteeProfile.objects.get(user=mentee).user.last_name == "Okafor"

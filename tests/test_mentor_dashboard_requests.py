@@ -8,10 +8,13 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from playwright.sync_api import expect
 
 from requests_app.models import MentoringRequest, NonWorkingDay, RequestState
 from requests_app.working_days import end_of_day, with_working_days_left, working_days_left
+from tests.axe import assert_no_axe_violations
 from tests.factories import MenteeFactory, MentoringRequestFactory, UserFactory
+from tests.test_mentor_profile import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +148,14 @@ def test_a_user_without_a_mentor_bio_has_no_requests_section(client, db):
     client.force_login(user)
 
     assert "waiting for your answer" not in client.get(DASHBOARD).content.decode()
+
+
+@pytest.mark.browser
+def test_the_list_passes_axe_and_reflows_with_a_long_name(page, mentor):
+    waiting(mentor, "Featherstonehaugh" * 8, "2030-01-04", sent="2029-12-20")
+    log_in(page, mentor)
+
+    expect(page.get_by_role("heading", name="1 request waiting for your answer")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
