@@ -28,8 +28,9 @@ from .qr import qr_svg
 AUDIENCES = {
     "kit-website": "For a website",
     "kit-newsletter": "For a newsletter",
-    "kit-champions": "For champions",
-    "kit-heads-of-school": "For directors, heads of school and training programme directors",
+    "kit-champions": "For champions of the scheme",
+    # SuppoRTT's heads of school and training programme directors; a network's leaders.
+    "kit-heads-of-school": "For heads of school, directors and managers to pass on",
 }
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _CLASS = re.compile(r' class="[^"]*"')

@@ -44,7 +44,19 @@ FIELD_LABELS = {
     "time_away_experience": "Experience of time away from training",
 }
 # Texts whose wording differs between schemes: applying a profile replaces them.
-PROFILE_TEXT_SLUGS = ("home", "how-it-works", "privacy", "agreement")
+PROFILE_TEXT_SLUGS = (
+    "home",
+    "how-it-works",
+    "privacy",
+    "agreement",
+    # The kit for spreading the word (scheme.texts.KIT_BLURBS, KIT_POSTER, KIT_LEAFLET).
+    "kit-website",
+    "kit-newsletter",
+    "kit-champions",
+    "kit-heads-of-school",
+    "kit-poster",
+    "kit-leaflet",
+)
 
 
 class EligibilityQuestions:
@@ -157,6 +169,89 @@ _PUBLIC_HEALTH_AGREEMENT = ProfileText(
     ),
 )
 
+# The kit for spreading the word, in a public health network's words.
+_PUBLIC_HEALTH_KIT = {
+    "kit-website": ProfileText(
+        title="Would you value a peer mentor?",
+        body=(
+            "{scheme_name} helps people working in public health develop their careers, "
+            "and connects the public health community across England, Scotland, Wales and "
+            "Northern Ireland.\n\n"
+            "The scheme team matches you with a peer mentor, meeting as many of your "
+            "wishes as they can. You meet about an hour a month, up to {sessions} times "
+            "over {months} months, and you decide what each meeting is about.\n\n"
+            "Mentoring here is between peers: your mentor may bring different expertise, "
+            "but neither of you is senior, and what you discuss is confidential.\n\n"
+            "[Sign up and apply to be matched]({signup_url})"
+        ),
+    ),
+    "kit-newsletter": ProfileText(
+        title="Peer mentoring across public health",
+        body=(
+            "Would you value time to think about your career with a peer from another "
+            "part of public health? {scheme_name} matches you with a mentor for up to "
+            "{sessions} meetings over {months} months.\n\n"
+            "[Find out more and sign up]({signup_url})"
+        ),
+    ),
+    "kit-champions": ProfileText(
+        title="Peer mentoring: please pass this on",
+        body=(
+            "Thank you for championing the scheme. Anyone working in public health in "
+            "England, Scotland, Wales or Northern Ireland can apply to {scheme_name}.\n\n"
+            "- up to {sessions} meetings, over {months} months\n"
+            "- a mentor matched by the scheme team\n"
+            "- between peers, and confidential\n\n"
+            "Please share this link in your networks, at your events and in your emails: "
+            "{signup_url}"
+        ),
+    ),
+    "kit-heads-of-school": ProfileText(
+        title="Peer mentoring for your teams",
+        body=(
+            "{scheme_name} offers peer mentoring to anyone working in public health across "
+            "the UK. We would be grateful if you could tell your teams about it.\n\n"
+            "The scheme team matches each mentee with a mentor, for up to {sessions} "
+            "meetings over {months} months. Mentoring is confidential and separate from "
+            "line management and appraisal.\n\n"
+            "People can sign up here: {signup_url}"
+        ),
+    ),
+    "kit-poster": ProfileText(
+        title="Would you value a peer mentor?",
+        body=(
+            "- up to {sessions} meetings with a peer from across public health\n"
+            "- over {months} months, about an hour a month\n"
+            "- matched to you by the scheme team\n"
+            "- confidential, and between equals"
+        ),
+    ),
+    "kit-leaflet": ProfileText(
+        title="Peer mentoring across the UK's public health community",
+        body=(
+            "{scheme_name} helps people working in public health develop their careers, "
+            "and connects the public health community across England, Scotland, Wales and "
+            "Northern Ireland.\n\n"
+            "## What is peer mentoring?\n\n"
+            "Mentoring between equals. Your mentor may bring different expertise, but "
+            "neither of you is senior: you learn from each other. A mentor listens, asks "
+            "questions that help you think and offers other ways of seeing things, rather "
+            "than telling you what to do.\n\n"
+            "## Who can take part\n\n"
+            "- anyone working in public health in England, Scotland, Wales or Northern "
+            "Ireland\n\n"
+            "## How it works\n\n"
+            "1. Sign up and apply: say what you would like from mentoring.\n"
+            "2. The scheme team matches you with a mentor.\n"
+            "3. After an informal conversation, you each say whether to go ahead.\n"
+            "4. Meet about an hour a month, up to {sessions} times over {months} "
+            "months.\n\n"
+            "## Confidential\n\n"
+            "What you discuss stays between you and your mentor."
+        ),
+    ),
+}
+
 PUBLIC_HEALTH = Profile(
     key=SchemeProfile.PUBLIC_HEALTH,
     settings={
@@ -247,6 +342,7 @@ PUBLIC_HEALTH = Profile(
             ),
         ),
         "agreement": _PUBLIC_HEALTH_AGREEMENT,
+        **_PUBLIC_HEALTH_KIT,
     },
 )
 

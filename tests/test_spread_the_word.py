@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw
 
 from reports.kit import plain_text, portable_html
 from reports.qr import qr_svg
-from scheme.models import SchemeSettings, SchemeText
+from scheme.models import SchemeProfile, SchemeSettings, SchemeText
+from scheme.services import apply_profile
 from scheme.texts import KIT_BLURBS, Text, ensure_default_texts
 from tests.factories import give_two_factor
 
@@ -220,3 +221,37 @@ def test_a_mentee_is_not_asked_to_share_it(client, mentee):
     client.force_login(mentee)
     html = client.get(reverse("dashboard")).content.decode()
     assert "Share this link" not in html
+
+
+# --- A public health network's scheme -----------------------------------------------------
+
+
+@pytest.fixture
+def public_health(scheme, scheme_admin):
+    apply_profile(key=SchemeProfile.PUBLIC_HEALTH, by=scheme_admin)
+    scheme = SchemeSettings.load()
+    scheme.sessions_per_partnership = 7
+    scheme.partnership_months = 9
+    scheme.save()
+    return scheme
+
+
+def test_a_public_health_network_gets_its_own_wording(team_client, public_health):
+    boxes = textareas(team_client.get(reverse("kit:index")).content.decode())
+    for box in boxes.values():
+        assert "training" not in box.lower()
+        assert "{" not in box
+    assert "public health" in boxes["kit-website-text"]
+    assert "up to 7 times over 9 months" in boxes["kit-website-text"]
+    html = team_client.get(reverse("kit:leaflet")).content.decode()
+    assert "public health community" in html
+    assert "returning to training" not in html
+
+
+def test_a_public_health_mentor_is_asked_to_share_with_public_health_colleagues(
+    client, mentor, public_health
+):
+    client.force_login(mentor)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Know someone in public health who would value a peer mentor?" in html
+    assert "returning to training" not in html
