@@ -21,6 +21,7 @@ from register.models import (
     SupervisionArrangement,
     TimeOfDay,
     TrainingRecord,
+    TrainingState,
     VirtualPlatform,
     Weekday,
 )
@@ -462,11 +463,18 @@ class MentorProfileAdmin(admin.ModelAdmin):
             obj.full_name,
         )
 
+    @staticmethod
+    def _kept(obj: MentorProfile) -> TrainingState:
+        """The bio's training and supervision, read once for both fields of the page."""
+        if not obj.pk:
+            return TrainingState(training=[], supervision=None)
+        if not hasattr(obj, "_kept"):
+            obj._kept = obj.training_and_supervision()  # type: ignore[attr-defined]
+        return obj._kept  # type: ignore[attr-defined]
+
     @admin.display(description="training")
     def training_state(self, obj: MentorProfile) -> str:
-        if not obj.pk:
-            return "Record training once the bio is saved."
-        state = obj.training_and_supervision()
+        state = self._kept(obj)
         if state.trained:
             return "; ".join(
                 f"Completed {record.course} on {_long_day(record.completed_on)}"
@@ -481,7 +489,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
 
     @admin.display(description="supervision")
     def supervision_state(self, obj: MentorProfile) -> str:
-        arrangement = obj.training_and_supervision().supervision if obj.pk else None
+        arrangement = self._kept(obj).supervision
         return arrangement.describe() if arrangement else "No supervision arrangement in place."
 
     # --- Saving: the one photo upload becomes the two stored photos ---
