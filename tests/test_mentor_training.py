@@ -29,7 +29,7 @@ from reports.periods import LONDON
 from scheme.models import SchemeSettings
 from tests.factories import MentorProfileFactory, give_two_factor
 from tests.test_bulk_import import bio, csv_bytes, reference_lists  # noqa: F401 - a fixture
-from tests.test_register_admin import bio_form_data, change_url, run_action
+from tests.test_register_admin import LIST_URL, bio_form_data, change_url, names_in, run_action
 from tests.test_seed_demo import media, seed  # noqa: F401 - a fixture
 
 COURSE = "Peer mentor training (two days)"
@@ -415,3 +415,17 @@ def test_the_demo_mentor_has_training_and_supervision_recorded(db, media):  # no
     assert [record.course for record in state.training] == ["Peer mentor training (two days)"]
     assert state.supervision is not None
     assert TrainingRecord.objects.count() == SupervisionArrangement.objects.count() == 1
+
+
+def test_the_mentor_list_filters_bios_by_training(admin_client):
+    trained = ann()
+    train(trained)
+    MentorProfileFactory(first_name="Bob", last_name="Baker")
+    TrainingRecord.objects.create(  # not yet done: does not count
+        mentor=MentorProfileFactory(first_name="Cat", last_name="Cole"),
+        course=COURSE,
+        completed_on=datetime.date(2027, 3, 11),
+    )
+
+    assert names_in(admin_client.get(LIST_URL, {"trained": "yes"})) == {"Ann Archer"}
+    assert names_in(admin_client.get(LIST_URL, {"trained": "no"})) == {"Bob Baker", "Cat Cole"}
