@@ -26,6 +26,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", register_views.home, name="home"),
     path("about/<slug:slug>/", register_views.scheme_page, name="scheme_page"),
+    path("get-help-now/", register_views.help_now, name="help_now"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("photos/<int:pk>/<str:size>/", register_views.photo, name="mentor_photo"),
     path("", include("register.urls")),

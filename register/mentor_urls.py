@@ -18,6 +18,7 @@ urlpatterns = [
         guidance_views.peer_mentor_role,
         name="peer_mentor_role",
     ),
+    path("become-a-mentor/", mentor_views.become_a_mentor, name="become_a_mentor"),
     path("become-a-mentor/submit/", mentor_views.submit_bio, name="submit_bio"),
     path("become-a-mentor/submitted/", mentor_views.submit_bio_done, name="submit_bio_done"),
 ]

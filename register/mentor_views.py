@@ -36,7 +36,7 @@ from register.services import (
     submit_bio_for_review,
 )
 from scheme.models import SchemeSettings
-from scheme.texts import get_framework_text
+from scheme.texts import BECOMING_A_MENTOR, get_framework_text, get_scheme_text
 
 HONEYPOT_FIELD = "website"  # hidden from people; bots fill it in
 SUBMIT_BIO_LIMIT = "submit_bio"  # its rate is in ACCOUNT_RATE_LIMITS, with allauth's
@@ -259,6 +259,23 @@ def submit_bio(request: HttpRequest) -> HttpResponse:
             "rejected": status == 400,
         },
         status=status,
+    )
+
+
+@login_not_required
+@require_safe
+def become_a_mentor(request: HttpRequest) -> HttpResponse:
+    """What being a peer mentor involves, what to put in a bio, and the form while open."""
+    scheme = SchemeSettings.cached()
+    return render(
+        request,
+        "register/become_a_mentor.jinja",
+        {
+            "text": get_scheme_text(BECOMING_A_MENTOR),
+            "submissions_open": scheme.bio_submissions_open(timezone.localdate()),
+            "deadline": scheme.bio_submission_deadline,
+            "inbox": scheme.inbox_email,
+        },
     )
 
 

@@ -6,8 +6,8 @@ from django.views.decorators.http import require_safe
 from accounts.rules import is_mentee, is_scheme_admin
 from mentoring.sessions import session_not_refreshed
 from register.models import MentorProfile, photo_version
-from scheme.models import SchemeSettings
-from scheme.texts import PUBLIC_PAGES, get_scheme_text
+from scheme.models import HelpContact, SchemeSettings
+from scheme.texts import GET_HELP, PUBLIC_PAGES, get_scheme_text
 
 PHOTO_CONTENT_TYPE = "image/jpeg"  # every stored photo is re-encoded as JPEG
 PHOTO_MAX_AGE = 365 * 24 * 3600  # a year: a new upload has a new file name, so a new address
@@ -36,6 +36,22 @@ def scheme_page(request: HttpRequest, slug: str) -> HttpResponse:
     inbox = SchemeSettings.load().inbox_email if slug == "contact" else ""
     return render(
         request, "register/scheme_page.jinja", {"text": get_scheme_text(slug), "inbox": inbox}
+    )
+
+
+@login_not_required
+@require_safe
+def help_now(request: HttpRequest) -> HttpResponse:
+    """Where to turn straight away if someone's safety is at risk: every partnership page
+    links here. The contacts are the scheme team's to edit; its own inbox comes last."""
+    return render(
+        request,
+        "register/help_now.jinja",
+        {
+            "text": get_scheme_text(GET_HELP),
+            "contacts": HelpContact.objects.in_order(),
+            "inbox": SchemeSettings.cached().inbox_email,
+        },
     )
 
 

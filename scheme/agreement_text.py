@@ -43,6 +43,7 @@ BODY = (
     "## Our ethical framework\n\n"
     "- Every mentor has been trained, has supervision, and has agreed to the scheme's "
     "ethical framework: what you share is confidential, your experience matters, and "
-    "these conversations are important. Ask your mentor or the scheme team if you would "
-    "like to read it."
+    "these conversations are important. You can read it on the "
+    "[ethical framework page](/about/ethical-framework/), and ask your mentor or the "
+    "scheme team about it at any time."
 )

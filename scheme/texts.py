@@ -108,6 +108,168 @@ DEFAULT_TEXTS: dict[str, Text] = {
     ),
     framework.SLUG: Text(title=framework.TITLE, body=framework.BODY),
     agreement_text.SLUG: Text(title=agreement_text.TITLE, body=agreement_text.BODY),
+    # The public pages about the scheme (register.views.scheme_page, and the pages for
+    # becoming a mentor and getting help now), each linked from every page's footer.
+    "peer-mentoring": Text(
+        title="What peer mentoring is",
+        body=(
+            "Peer mentoring is time with a trained peer: another doctor in training who "
+            "has chosen to support colleagues coming back to work. It gives you a safe "
+            "space, free of judgement, to think about what you need and what matters to "
+            "you as you return, where you are listened to and valued, with practical help "
+            "when you want it.\n\n"
+            "## What it is\n\n"
+            "- **Led by you.** You decide what each conversation is about, and your mentor "
+            "follows your agenda.\n"
+            "- **About the whole of you.** Work is one part of your life. You can talk "
+            "about anything that affects you and your return, not only your training.\n"
+            "- **Between equals.** Your mentor listens more than they talk, asks questions "
+            "that help you think, and shares their own experience only where it helps.\n"
+            "- **Agreed together.** At the start you agree how long and how often you "
+            "will meet, and how you will keep in touch between meetings.\n"
+            "- **Confidential.** What you say stays between the two of you, with one "
+            "caveat that the [confidentiality page](/about/confidentiality/) explains.\n"
+            "- **Short.** You can have up to {sessions} sessions, within {months} months. "
+            "Some people find one or two are enough; others use them all.\n\n"
+            "## What it is not\n\n"
+            "- It is not part of your training programme. Your mentor does not assess "
+            "you, and nothing is reported to your supervisor, your employer or the "
+            "deanery.\n"
+            "- It is not counselling, therapy or medical care. If you need that, your "
+            "mentor can help you think about where to find it.\n"
+            "- It is not a senior telling you what to do. Your mentor may be at a "
+            "different grade, but neither of you is in charge.\n"
+            "- It is not an emergency service. If you are worried about your safety or "
+            "someone else's, [get help now](/get-help-now/)."
+        ),
+    ),
+    "who-can-have-a-mentor": Text(
+        title="Who can have a peer mentor",
+        body=(
+            "You can have a peer mentor if you are a doctor in training and:\n\n"
+            "- you are out of training now, for any reason, such as parental leave, "
+            "illness, caring for someone, research or time out of programme\n"
+            "- or you plan to go out of training and have completed an absence planning "
+            "form\n\n"
+            "You do not need to be struggling to ask for a mentor. Many people simply "
+            "value talking to someone who has been through a return themselves.\n\n"
+            "## What you can have\n\n"
+            "Up to {sessions} sessions with your mentor, within {months} months, at times "
+            "that suit you both, in person or online.\n\n"
+            "## How to start\n\n"
+            "Create an account. We ask a couple of short questions to check that the "
+            "scheme is for you, and then you can find a mentor. If you are not sure "
+            "whether you can take part, contact the scheme team."
+        ),
+    ),
+    "confidentiality": Text(
+        title="Confidentiality",
+        body=(
+            "What you say to your peer mentor stays between the two of you. Your mentor "
+            "has no part in your training pathway, and nothing you talk about is passed "
+            "to your training programme, your employer, the deanery or the scheme team.\n\n"
+            "## What the scheme team sees\n\n"
+            "Only what it needs to run the scheme: who is paired with whom, and the dates "
+            "of requests and meetings. It never sees what you talk about. A mentor's "
+            "private notes are encrypted, only the mentor can read them, and they are "
+            "deleted when the partnership ends.\n\n"
+            "## The one caveat\n\n"
+            "If something you say makes your mentor worried about your safety, or about "
+            "someone else's, you will have a different conversation: about how to keep "
+            "you or them safe and how to get you the support you need. If your mentor "
+            "needs to involve someone else, they will tell you first whenever they can.\n\n"
+            "## Notes\n\n"
+            "Neither of you has to keep notes. If either of you does, keep them secure, "
+            "leave out anything that could identify someone, and destroy them when your "
+            "mentoring ends.\n\n"
+            "If you are worried about your own safety or someone else's now, "
+            "[get help now](/get-help-now/)."
+        ),
+    ),
+    "becoming-a-mentor": Text(
+        title="Becoming a peer mentor",
+        body=(
+            "Peer mentors are doctors in training who have done the scheme's peer mentor "
+            "training and want to support colleagues coming back to work. You do not need "
+            "to be senior: what you bring is your own experience and your time.\n\n"
+            "## Training\n\n"
+            "Before your bio goes on the register you complete the scheme's peer mentor "
+            "training. It covers listening, asking open questions, following your "
+            "mentee's agenda, confidentiality and its limits, and the first conversation, "
+            "in which you agree together how you will work.\n\n"
+            "## Supervision and support\n\n"
+            "As a mentor you have supervision: a regular, confidential place to talk "
+            "through your mentoring and to look after yourself. The scheme team is there "
+            "for anything about a partnership that worries you.\n\n"
+            "## What you agree to\n\n"
+            "Every mentor agrees to the scheme's "
+            "[ethical framework](/about/ethical-framework/). You answer each request "
+            "within {answer_working_days} working days, and each partnership is up to "
+            "{sessions} sessions within {months} months. You choose how many mentees you "
+            "take on at a time, and you can pause when life gets busy.\n\n"
+            "## Your bio\n\n"
+            "Your bio is how a mentee decides whether to talk to you, so think of what you "
+            "would want to see if you were the one choosing. Write it in your own words "
+            "and include:\n\n"
+            "- your name, grade, specialty school and trust, and your pronouns if you "
+            "would like to share them\n"
+            "- your own experience of time away from training and of coming back\n"
+            "- why you chose to become a peer mentor\n"
+            "- when you are free: days, times of day, and anything that limits them\n"
+            "- where you could meet in person, or which video platforms you use\n"
+            "- any interests or hobbies you are happy to share\n"
+            "- a clear, recent photo of your face\n\n"
+            "Your contact details are shown to a mentee only once you accept their "
+            "request."
+        ),
+    ),
+    "questions": Text(
+        title="Questions and answers",
+        body=(
+            "## Will my training programme know that I have a mentor?\n\n"
+            "No. Peer mentoring is independent of your training pathway, and nothing you "
+            "talk about is reported to anyone. The one caveat is explained on the "
+            "[confidentiality page](/about/confidentiality/).\n\n"
+            "## How many sessions can I have?\n\n"
+            "Up to {sessions}, within {months} months. Use as many as help you: one or two "
+            "is fine.\n\n"
+            "## How soon will I hear back from a mentor?\n\n"
+            "A mentor answers within {answer_working_days} working days. If they cannot "
+            "take you on, or do not answer in time, we tell you and you can find someone "
+            "else.\n\n"
+            "## What if we do not get on?\n\n"
+            "It happens, and it is nobody's fault. Either of you can end the partnership "
+            "at any time, and you can then find another mentor.\n\n"
+            "## What if I cannot make a meeting?\n\n"
+            "Tell the other person as early as you can, at least {notice_hours} hours "
+            "before if possible. Cancelling through the service lets the scheme team know "
+            "too.\n\n"
+            "## Is peer mentoring counselling?\n\n"
+            "No. Your mentor is a trained peer, not a counsellor or a doctor treating you. "
+            "If you need more help than mentoring gives, see [where to get help "
+            "now](/get-help-now/).\n\n"
+            "## What happens to my data?\n\n"
+            "We keep only what the scheme needs, and you can download it or delete your "
+            "account at any time. Accounts not used for {retention_months} months are "
+            "anonymised. The [privacy notice](/about/privacy/) has the details.\n\n"
+            "## I would like to be a mentor. What do I do?\n\n"
+            "Read about [becoming a peer mentor](/become-a-mentor/)."
+        ),
+    ),
+    "get-help": Text(
+        title="Get help now",
+        body=(
+            "Peer mentoring is not an emergency service, and your mentor is not on call. "
+            "If you are worried about your own safety or someone else's, do not wait for "
+            "your next meeting: contact someone now.\n\n"
+            "## In an emergency\n\n"
+            "If someone's life is at risk, or they are badly hurt or seriously ill, call "
+            "999 or go to an emergency department (A&E) now.\n\n"
+            "## If something said in mentoring worries you\n\n"
+            "Talk about it with the other person if you can, then contact the scheme team. "
+            "You will not be in trouble for raising a concern."
+        ),
+    ),
     # The first meeting: what to talk through, shown to both sides on the partnership
     # page until both have said that they discussed confidentiality.
     "first-meeting": Text(
@@ -301,8 +463,21 @@ KIT_LEAFLET = "kit-leaflet"
 # The kit's texts may also name the sign-up page's full address.
 KIT_PLACEHOLDER = "{signup_url}"
 
-# Texts that are pages of their own, reachable without logging in.
-PUBLIC_PAGES = ("privacy", "accessibility", "contact", "cookies")
+# Texts that are pages of their own, reachable without logging in (about/<slug>/).
+PUBLIC_PAGES = (
+    "privacy",
+    "accessibility",
+    "contact",
+    "cookies",
+    "peer-mentoring",
+    "who-can-have-a-mentor",
+    framework.SLUG,
+    "confidentiality",
+    "questions",
+)
+# Texts of the public pages that have more than a text (register.views).
+BECOMING_A_MENTOR = "becoming-a-mentor"
+GET_HELP = "get-help"
 
 
 # Figures a text may name: "{sessions}" in a text reads the scheme settings' value, so

@@ -624,6 +624,8 @@ ACCESS: dict[str, Rule] = {
     "home": PUBLIC,
     "scheme_page": PUBLIC,
     "submit_bio": PUBLIC,
+    "become_a_mentor": PUBLIC,
+    "help_now": PUBLIC,
     "submit_bio_done": PUBLIC,
     "mentor_invitation": PUBLIC,  # the signed link is the proof
     "mentee_eligibility": Rule(
