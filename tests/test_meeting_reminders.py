@@ -252,3 +252,28 @@ def test_the_job_is_set_based_and_the_task_calls_it(mentee, mentor, committed):
     Meeting.objects.update(reminder_sent_at=None)
     with at(1, 11, 19, 30):
         assert tasks.remind_meetings.delay().get() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_remind_each_meeting_once(mentee, mentor):
+    from tests.test_request_race import run_together
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Needs two real connections with row locks: runs on PostgreSQL (CI).")
+    partnership = make_partnership(mentee, mentor)
+    meetings = [add_meeting(partnership, moment(1, 12, hour)) for hour in (10, 12, 14, 16)]
+    counts: list[int] = []
+
+    for _ in range(5):
+        Meeting.objects.update(reminder_sent_at=None)
+        Email.objects.all().delete()
+        counts.clear()
+
+        errors = run_together(
+            lambda: counts.append(workflow.remind_meetings(now=moment(1, 11, 17))),
+            lambda: counts.append(workflow.remind_meetings(now=moment(1, 11, 17, 0, 1))),
+        )
+
+        assert errors == []
+        assert sum(counts) == len(meetings)
+        assert Email.objects.filter(kind="meeting_reminder").count() == 2 * len(meetings)
