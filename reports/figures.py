@@ -27,7 +27,7 @@ than 5 answers are not shown either.
 import datetime
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -634,15 +634,28 @@ class WorkingDayIndex:
         return self._index[end] - self._index[start]
 
 
-def _percentile(values: Sequence[float], fraction: float) -> float | None:
-    """Linear interpolation between the closest ranks (PostgreSQL's percentile_cont)."""
-    if not values:
+def _percentile(counts: Counter[int], fraction: float) -> float | None:
+    """Linear interpolation between the closest ranks (PostgreSQL's percentile_cont) of
+    values counted (value -> how many times), without writing each one out: working days
+    to answer take a handful of values among thousands of answers."""
+    total = sum(counts.values())
+    if not total:
         return None
-    ordered = sorted(values)
-    position = fraction * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 1)
+    position = fraction * (total - 1)
+    low_rank = int(position)
+    high_rank = min(low_rank + 1, total - 1)
+    low = high = None
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if low is None and low_rank < seen:
+            low = value
+        if high_rank < seen:
+            high = value
+            break
+    if low is None or high is None:  # cannot happen: the ranks are below the total
+        return None
+    return round(low + (high - low) * (position - low_rank), 1)
 
 
 def _day(value: datetime.datetime) -> datetime.date:
@@ -690,34 +703,41 @@ def _responsiveness(figures: SchemeFigures, period: Period) -> None:
         .values_list("mentor_id", "mentor__first_name", "mentor__last_name", "n")
         .order_by()
     )
-    days_by_mentor: dict[int, list[int]] = defaultdict(list)
+    # Working days to answer, counted: per mentor and in all.
+    days_by_mentor: dict[int, Counter[int]] = defaultdict(Counter)
+    every: Counter[int] = Counter()
     if rows:
         index = WorkingDayIndex(min(r[1] for r in rows), max(period.end, max(r[2] for r in rows)))
         for mentor_id, sent_on, answered_on, n in rows:
-            days_by_mentor[mentor_id] += [index.between(sent_on, answered_on)] * n
+            days = index.between(sent_on, answered_on)
+            days_by_mentor[mentor_id][days] += n
+            every[days] += n
     expired_by_mentor = {}
     for mentor_id, first_name, last_name, n in expired:
         expired_by_mentor[mentor_id] = n
         names[mentor_id] = f"{first_name} {last_name}"
-    every = [d for days in days_by_mentor.values() for d in days]
-    figures.answered = len(every)
+    figures.answered = every.total()
     figures.median_answer_days = _percentile(every, 0.5)
     figures.p90_answer_days = _percentile(every, 0.9)
     figures.expired_for_rate = sum(expired_by_mentor.values())
-    buckets = Counter(min(d, 5) for d in every)
+    buckets: Counter[int] = Counter()
+    for days, n in every.items():
+        buckets[min(days, 5)] += n
     figures.answer_times = [
         (label, buckets.get(i, 0)) for i, label in enumerate(ANSWER_TIME_BUCKETS)
     ]
+    no_answers: Counter[int] = Counter()
     figures.mentors = [
         MentorResponsiveness(
             mentor_id=mentor_id,
             name=name,
-            answered=len(days_by_mentor.get(mentor_id, [])),
-            median=_percentile(days_by_mentor.get(mentor_id, []), 0.5),
-            p90=_percentile(days_by_mentor.get(mentor_id, []), 0.9),
+            answered=counted.total(),
+            median=_percentile(counted, 0.5),
+            p90=_percentile(counted, 0.9),
             expired=expired_by_mentor.get(mentor_id, 0),
         )
         for mentor_id, name in names.items()
+        for counted in (days_by_mentor.get(mentor_id, no_answers),)
     ]
 
 
