@@ -23,7 +23,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
     DateTimeField,
+    EmailField,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -2678,7 +2680,7 @@ def _email_completion_team(partnership_ids: list[int], *, now: datetime.datetime
     inbox = SchemeSettings.objects.filter(pk=1).values("inbox_email")[:1]
     queue_for_rows(
         Partnership.objects.filter(pk__in=partnership_ids, state=PartnershipState.COMPLETED),
-        recipient=Subquery(inbox),
+        recipient=ExpressionWrapper(Subquery(inbox), output_field=EmailField()),
         template="partnership_completed_team",
         name="partnership",
         related=("mentee", "mentor"),

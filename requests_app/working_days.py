@@ -8,6 +8,7 @@ Closure days are the NonWorkingDay rows admins enter.
 import datetime
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -133,7 +134,7 @@ def with_working_days_left(
         .annotate(n=Func(F("pk"), function="COUNT"))
         .values("n")
     )
-    found = list(
+    found: list[Any] = list(  # MentoringRequests, given days_left below
         requests.annotate(
             deadline_day=TruncDate("response_deadline", tzinfo=LONDON),
             closures_left=Coalesce(Subquery(closed_working_days), 0),
