@@ -2190,13 +2190,37 @@ def end_partnership_early(
             from_state=from_state,
             to_state=PartnershipState.ENDED_EARLY,
         )
+        # The meetings the ending cancels (_close_partnerships), to take out of calendars.
+        upcoming = list(
+            Meeting.objects.filter(
+                partnership=partnership, state=MeetingState.PLANNED, starts_at__gt=now
+            ).order_by("starts_at")
+        )
         feedback_ids = _close_partnerships(
             [partnership.pk], state=PartnershipState.ENDED_EARLY, now=now, actor=user
         )
         places_may_have_freed([partnership.mentor_id])
         _email_feedback_request(feedback_ids)
         partnership = _for_email(partnership.pk)
-        _email_side(partnership, OTHER_SIDE[role], "partnership_ended_early")
+        for meeting in upcoming:
+            meeting.partnership = partnership
+            meeting.state = MeetingState.CANCELLED
+            meeting.calendar_sequence += 1
+        _email_side(
+            partnership,
+            OTHER_SIDE[role],
+            "partnership_ended_early",
+            cancelled_meetings=upcoming,
+            attachments=_cancellation_files(upcoming, OTHER_SIDE[role], now=now),
+        )
+        if upcoming:
+            _email_side(
+                partnership,
+                role,
+                "partnership_ended_meetings_cancelled",
+                cancelled_meetings=upcoming,
+                attachments=_cancellation_files(upcoming, role, now=now),
+            )
         queue_templated_email(
             to=[SchemeSettings.load().inbox_email],
             template="partnership_ended_early_team",
@@ -2293,7 +2317,11 @@ def _close_partnerships(ids: list[int], *, state: str, now: datetime.datetime, a
     upcoming_ids = list(upcoming.values_list("pk", flat=True))
     if upcoming_ids:
         Meeting.objects.filter(pk__in=upcoming_ids).update(
-            state=MeetingState.CANCELLED, cancelled_at=now, cancelled_by=actor, cancelled_late=False
+            state=MeetingState.CANCELLED,
+            cancelled_at=now,
+            cancelled_by=actor,
+            cancelled_late=False,
+            calendar_sequence=F("calendar_sequence") + 1,
         )
         Transition.objects.bulk_create(
             Transition(
@@ -2644,6 +2672,20 @@ def _calendar_attachment(
 ) -> Attachment:
     """The calendar file emailed to one side (meeting.partnership loaded with both people)."""
     return ("meeting.ics", meeting_calendar_file(meeting, role, now=now, method=method), ics.MIME)
+
+
+def _cancellation_files(
+    meetings: list[Meeting], role: str, *, now: datetime.datetime
+) -> list[Attachment]:
+    """One CANCEL file per meeting, each named after its day (several in one email)."""
+    return [
+        (
+            f"meeting-{timezone.localtime(meeting.starts_at):%Y-%m-%d-%H%M}.ics",
+            meeting_calendar_file(meeting, role, now=now, method=ics.CANCEL),
+            ics.MIME,
+        )
+        for meeting in meetings
+    ]
 
 
 def _email_meeting_reminder(meeting: Meeting, role: str, *, now: datetime.datetime) -> None:

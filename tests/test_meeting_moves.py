@@ -220,6 +220,56 @@ def test_bad_length_or_way_of_meeting_is_refused(active, mentee):
         move(meeting, mentee, moment(1, 12, 18), minutes=300, now=moment(1, 6))
 
 
+def test_ending_early_sends_both_sides_the_cancellation_of_each_meeting_to_come(
+    active, mentee, mentor, committed
+):
+    held = add_meeting(active, moment(1, 4, 18), state=MeetingState.HELD)
+    first = add_meeting(active, moment(1, 18, 18))
+    second = add_meeting(active, moment(2, 1, 18, 30))
+
+    with committed():
+        workflow.end_partnership_early(
+            partnership_id=active.pk, user=mentor, reason="no_click", now=moment(1, 10)
+        )
+
+    to_mentee = next(m for m in mail.outbox if m.to == [mentee.email] and m.attachments)
+    to_mentor = next(m for m in mail.outbox if m.to == [mentor.email] and m.attachments)
+    assert "The attached calendar files remove them from your calendar." in to_mentee.body
+    assert to_mentor.subject == f"Your meetings with {mentee.get_full_name()} are cancelled"
+    assert "- Monday 18 January 2027 at 18:00 (UK time)" in to_mentor.body
+    assert "- Monday 1 February 2027 at 18:30 (UK time)" in to_mentor.body
+    for message in (to_mentee, to_mentor):
+        names = [name for name, _content, _type in message.attachments]
+        assert names == ["meeting-2027-01-18-1800.ics", "meeting-2027-02-01-1830.ics"]
+        events = [read(content)[1] for _name, content, _type in message.attachments]
+        assert [str(e["UID"]).split("@")[0] for e in events] == [
+            f"meeting-{first.pk}",
+            f"meeting-{second.pk}",
+        ]
+        assert {(str(e["STATUS"]), int(e["SEQUENCE"])) for e in events} == {("CANCELLED", 1)}
+        assert {str(read(c)[0]["METHOD"]) for _n, c, _t in message.attachments} == {"CANCEL"}
+        assert {str(e["ATTENDEE"]) for e in events} == {f"mailto:{message.to[0]}"}
+    held.refresh_from_db()
+    assert (held.state, held.calendar_sequence) == (MeetingState.HELD, 0)
+    assert [problem for m in mail.outbox for problem in blanks_in(m)] == []
+
+
+def test_ending_early_with_no_meeting_to_come_sends_no_calendar_file(
+    active, mentee, mentor, committed
+):
+    add_meeting(active, moment(1, 4, 18), state=MeetingState.HELD)
+
+    with committed():
+        workflow.end_partnership_early(
+            partnership_id=active.pk, user=mentee, reason="no_click", now=moment(1, 10)
+        )
+
+    assert all(m.attachments == [] for m in mail.outbox)
+    assert mentee.email not in [m.to[0] for m in mail.outbox if "ended" in m.subject]
+    to_mentor = next(m for m in mail.outbox if m.to == [mentor.email] and "ended" in m.subject)
+    assert "Any meetings you had planned are cancelled.\n" in to_mentor.body
+
+
 # --- The page -------------------------------------------------------------------------
 
 
