@@ -270,6 +270,26 @@ def test_ending_early_with_no_meeting_to_come_sends_no_calendar_file(
     assert "Any meetings you had planned are cancelled.\n" in to_mentor.body
 
 
+def test_a_name_cannot_add_lines_to_an_emailed_invitation(mentee, mentor, committed):
+    mentor.mentor_profile.first_name = 'Zoë "Z"\r'
+    mentor.mentor_profile.last_name = 'Smith;X\r\nATTENDEE:mailto:evil@example.com\r\n"'
+    mentor.mentor_profile.save()
+    partnership = make_partnership(mentee, mentor)
+    meeting = add_meeting(partnership, moment(1, 11, 18))
+
+    with committed():
+        move(meeting, mentee, moment(1, 12, 18), now=moment(1, 6))
+
+    [message] = mail.outbox
+    content = message.attachments[0][1]
+    assert all("\r" not in line and "\n" not in line for line in content.split("\r\n"))
+    _calendar, event = read(content)
+    attendee = event["ATTENDEE"]
+    assert str(attendee) == f"mailto:{mentor.email}"
+    assert attendee.params["CN"] == "Zoë Z Smith;X ATTENDEE:mailto:evil@example.com "
+    assert "evil@example.com" not in str(event.get("ORGANIZER"))
+
+
 # --- The page -------------------------------------------------------------------------
 
 
