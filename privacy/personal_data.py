@@ -492,7 +492,7 @@ def _forget_mentor_side(user: User) -> list[str]:
     # The row stays (requests and partnerships point to it), with nothing personal in
     # it: its names and texts went with personal_text.erase_texts, the rest goes here.
     profile.virtual_platforms.clear()
-    bios.retire_bios(bios=[profile.pk], by=None)
+    bios.retire_bios(bios=[profile.pk], by=None, email_mentors=False)
     if not profile.is_paused:
         bios.pause_bio(bio=profile, by=None)
     MentorProfile.objects.filter(pk=profile.pk).update(

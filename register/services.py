@@ -97,6 +97,7 @@ def _change_status(
     now: datetime.datetime,
     log_message: str | None,
     refused: list[int] | None = None,
+    email_mentors: bool = True,
     **columns,
 ) -> list[int]:
     """Change the status of the eligible bios; returns the ids of those changed.
@@ -135,7 +136,8 @@ def _change_status(
             )
         # Published: places may be offered to their waiting list; retired: it closes.
         _places_may_have_freed(changed)
-        status_emails.email_mentors(ids=changed, to=to, now=now)
+        if email_mentors:
+            status_emails.email_mentors(ids=changed, to=to, now=now)
     return changed
 
 
@@ -190,8 +192,13 @@ def unpublish_bios(*, bios: Bios, by, now: datetime.datetime | None = None) -> i
     )
 
 
-def retire_bios(*, bios: Bios, by, now: datetime.datetime | None = None) -> int:
-    """Retire mentors who have stopped mentoring. Open partnerships carry on."""
+def retire_bios(
+    *, bios: Bios, by, now: datetime.datetime | None = None, email_mentors: bool = True
+) -> int:
+    """Retire mentors who have stopped mentoring. Open partnerships carry on.
+
+    Each mentor is emailed, unless email_mentors is False: a mentor erasing their
+    account is not told, at an address being erased, that their bio went with it."""
     now = now or timezone.now()
     return len(
         _change_status(
@@ -201,6 +208,7 @@ def retire_bios(*, bios: Bios, by, now: datetime.datetime | None = None) -> int:
             to=MentorStatus.RETIRED,
             now=now,
             log_message="Retired.",
+            email_mentors=email_mentors,
             published_at=None,
         )
     )

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mentoring.outbox.models import Email, EmailState
 from mentoring.outbox.services import message_id
+from privacy.personal_data import erase_account
 from register import services
 from register.models import MentorProfile, MentorStatus
 from requests_app import workflow
@@ -218,3 +219,11 @@ def test_the_scheme_inbox_hears_of_each_completed_partnership_with_dates_only(co
     assert "return to work" not in message.body
     # Both sides still get their own email.
     assert queued("partnership_completed") == 2
+
+
+def test_a_mentor_erasing_their_account_is_not_emailed_that_their_bio_retired(mentor, committed):
+    with committed():
+        erase_account(mentor)
+
+    assert MentorProfile.objects.get(pk=mentor.mentor_profile.pk).status == MentorStatus.RETIRED
+    assert queued("bio_retired") == 0
