@@ -721,7 +721,7 @@ def test_a_public_health_bio_sent_in_tells_the_team_organisation_and_nation(
         "scotland",
         None,
     )
-    body = mail.outbox[-1].body
+    (body,) = [m.body for m in mail.outbox if m.subject.startswith("New mentor bio to review")]
     assert "Organisation: Public Health Scotland" in body
     assert "UK nation: Scotland" in body
     assert "School" not in body
