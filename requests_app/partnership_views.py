@@ -455,8 +455,8 @@ def meeting_move(request: HttpRequest, pk: int) -> HttpResponse:
     if done:
         messages.success(
             request,
-            f"Meeting changed to {when(done.value)}. We have emailed {summary.other_name} "
-            "an updated calendar invitation.",
+            f"Meeting changed to {when(done.value)}. We have emailed you and "
+            f"{summary.other_name} the updated calendar invitation.",
         )
         return _back(partnership, "#meetings")
     return _page(

@@ -1873,9 +1873,9 @@ def move_meeting(
     """A planned meeting gets a new time, length or way of meeting, by the rules of
     planning one (who plans, in the future, within the window).
 
-    Its calendar version goes up and the other side is emailed the updated calendar
-    file (same UID, higher SEQUENCE), so their calendar moves the event rather than
-    keep the old one. A new start time arms the day-before reminder again.
+    Its calendar version goes up and both sides are emailed the updated calendar file
+    (same UID, higher SEQUENCE), so calendars move the event rather than keep the old
+    one. A new start time arms the day-before reminder again.
     """
     now = now or timezone.now()
     scheme = SchemeSettings.load()
@@ -1946,15 +1946,17 @@ def move_meeting(
         )
         partnership = _for_email(partnership.pk)
         meeting.partnership = partnership
-        other = OTHER_SIDE[role]
-        _email_side(
-            partnership,
-            other,
-            "meeting_moved",
-            meeting=meeting,
-            previous_start=was,
-            attachments=[_calendar_attachment(meeting, other, method=ics.REQUEST, now=now)],
-        )
+        # Both sides: the one who moved it may have the old time in their calendar too
+        # (from a reminder, or the page's download).
+        for side, template in ((OTHER_SIDE[role], "meeting_moved"), (role, "meeting_moved_by_you")):
+            _email_side(
+                partnership,
+                side,
+                template,
+                meeting=meeting,
+                previous_start=was,
+                attachments=[_calendar_attachment(meeting, side, method=ics.REQUEST, now=now)],
+            )
     return meeting
 
 

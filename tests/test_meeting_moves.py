@@ -60,41 +60,40 @@ def test_planned_moved_and_cancelled_files_update_one_event_in_the_calendar(
     [planned] = mail.outbox
     with committed():
         move(meeting, mentee, moment(1, 13, 17), minutes=45, mode="phone", now=moment(1, 6))
-    [moved] = mail.outbox[1:]
+    moved = mail.outbox[1:]
     with at(1, 7):
         client.force_login(mentor)
         download = client.get(reverse("requests:meeting_calendar", args=[meeting.pk]))
     with committed():
         workflow.cancel_meeting(meeting_id=meeting.pk, user=mentee, now=moment(1, 8))
-    cancelled = [m for m in mail.outbox[2:] if m.attachments]
+    cancelled = [m for m in mail.outbox[3:] if m.attachments]
 
-    # The planned and moved files go to the mentor; the cancellation to both.
-    assert planned.to == moved.to == [mentor.email]
+    # The planned file goes to the mentor; the moved and cancelled ones to both.
+    assert planned.to == [mentor.email]
+    assert [m.to[0] for m in moved] == [mentor.email, mentee.email]
     assert sorted(m.to[0] for m in cancelled) == sorted([mentor.email, mentee.email])
-    files = [attached(planned), attached(moved), *(attached(m) for m in cancelled)]
+    messages = [planned, *moved, *cancelled]
+    files = [attached(m) for m in messages]
     uids = {str(event["UID"]) for _calendar, event in files}
     assert uids == {f"meeting-{meeting.pk}@127.0.0.1"}
-    assert [int(event["SEQUENCE"]) for _calendar, event in files] == [0, 1, 2, 2]
+    assert [int(event["SEQUENCE"]) for _calendar, event in files] == [0, 1, 1, 2, 2]
     assert [str(calendar["METHOD"]) for calendar, _event in files] == [
-        "REQUEST",
-        "REQUEST",
-        "CANCEL",
-        "CANCEL",
+        *("REQUEST", "REQUEST", "REQUEST"),
+        *("CANCEL", "CANCEL"),
     ]
     assert [str(event["STATUS"]) for _calendar, event in files] == [
-        "CONFIRMED",
-        "CONFIRMED",
-        "CANCELLED",
-        "CANCELLED",
+        *("CONFIRMED", "CONFIRMED", "CONFIRMED"),
+        *("CANCELLED", "CANCELLED"),
     ]
-    (_c, first), (_c, second), *_ = files
+    (_c, first), (_c, second), (_c, third), *_ = files
+    assert third.decoded("DTSTART") == second.decoded("DTSTART")
     assert first.decoded("DTSTART") == moment(1, 11, 18, 30)
     assert first.decoded("DTEND") == moment(1, 11, 19, 30)
     assert second.decoded("DTSTART") == moment(1, 13, 17)
     assert second.decoded("DTEND") == moment(1, 13, 17, 45)
     # An emailed invitation names its organiser (the service) and the person addressed,
     # who is not asked to answer a no-reply address.
-    for message, (_calendar, event) in zip([planned, moved, *cancelled], files, strict=True):
+    for message, (_calendar, event) in zip(messages, files, strict=True):
         assert str(event["ORGANIZER"]) == "mailto:no-reply@localhost"
         assert str(event["ATTENDEE"]) == f"mailto:{message.to[0]}"
         assert event["ATTENDEE"].params["RSVP"] == "FALSE"
@@ -121,11 +120,17 @@ def test_the_other_side_is_told_of_the_move_and_the_history_records_it(
     assert (moved.starts_at, moved.moved_at) == (moment(1, 12, 19), moment(1, 6, 10))
     assert moved.calendar_sequence == 1
     assert moved.planned_by == meeting.planned_by  # still planned by the mentee
-    [message] = mail.outbox
+    message, to_mentor = mail.outbox
     assert message.to == [mentee.email]
     assert message.subject == (
         f"Meeting with {active.mentor.full_name} moved to Tuesday 12 January at 19:00"
     )
+    assert to_mentor.to == [mentor.email]
+    assert to_mentor.subject == (
+        f"You moved your meeting with {mentee.get_full_name()} to Tuesday 12 January at 19:00"
+    )
+    assert "planned for Monday 11 January 2027 at 18:30 (UK time)" in to_mentor.body
+    assert attached(to_mentor)[1].decoded("DTSTART") == moment(1, 12, 19)
     assert "It was planned for Monday 11 January 2027 at 18:30 (UK time)" in message.body
     assert "- Tuesday 12 January 2027 at 19:00 (UK time)" in message.body
     assert "- Video call, 60 minutes" in message.body
@@ -280,7 +285,7 @@ def test_a_name_cannot_add_lines_to_an_emailed_invitation(mentee, mentor, commit
     with committed():
         move(meeting, mentee, moment(1, 12, 18), now=moment(1, 6))
 
-    [message] = mail.outbox
+    [message] = [m for m in mail.outbox if m.to == [mentor.email]]
     content = message.attachments[0][1]
     assert all("\r" not in line and "\n" not in line for line in content.split("\r\n"))
     _calendar, event = read(content)
@@ -323,7 +328,7 @@ def test_move_page_ladder(client, active, mentee, mentor, other_mentee, committe
         60,
         "video",
     )
-    assert [m.to for m in mail.outbox] == [[mentee.email]]
+    assert [m.to for m in mail.outbox] == [[mentee.email], [mentor.email]]
 
 
 def test_move_page_shows_refusals_and_a_time_the_clocks_skip(client, active, mentee):
