@@ -28,6 +28,9 @@ from tests.factories import (
 )
 
 PAGE_BUDGET = 6
+# The mentor's dashboard also reads their own training records and supervision
+# arrangement, one query each, whatever else the page shows.
+MENTOR_DASHBOARD_BUDGET = PAGE_BUDGET + 2
 FEW, MANY = 2, 30
 
 
@@ -51,7 +54,9 @@ def page_queries(client, url: str) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if not is_the_sessions_own(q["sql"])]
 
 
-def assert_within_budget(client, url: str, grow: Callable[[int], None]) -> None:
+def assert_within_budget(
+    client, url: str, grow: Callable[[int], None], *, budget: int = PAGE_BUDGET
+) -> None:
     """Grow the data to FEW, measure, grow it to MANY, measure: both within the budget."""
     counts = []
     for size in (FEW, MANY):
@@ -60,8 +65,8 @@ def assert_within_budget(client, url: str, grow: Callable[[int], None]) -> None:
         counts.append(len(queries))
     listed = "\n".join(queries)
     assert counts[0] == counts[1], f"{url}: {counts} queries with {FEW} and {MANY}:\n{listed}"
-    if counts[1] > PAGE_BUDGET:
-        raise OverBudget(f"{url}: {counts[1]} queries, budget {PAGE_BUDGET}:\n{listed}")
+    if counts[1] > budget:
+        raise OverBudget(f"{url}: {counts[1]} queries, budget {budget}:\n{listed}")
 
 
 def growing(make: Callable[[], object]) -> Callable[[int], None]:
@@ -142,7 +147,9 @@ def test_mentor_dashboard(client, mentor):
     made: list = []
     ended_partnership(request__mentor=profile)  # so both sizes have a page of past ones
     client.force_login(mentor)
-    assert_within_budget(client, reverse("dashboard"), growing(make))
+    assert_within_budget(
+        client, reverse("dashboard"), growing(make), budget=MENTOR_DASHBOARD_BUDGET
+    )
 
 
 def test_partnership_page(client, mentee, mentor):
