@@ -271,6 +271,9 @@ class SchemeFigures:
         add(s, "Feedback not returned", self.feedback_not_returned)
         add(s, "People on waiting lists", self.waiting_list_entries)
         add(s, "Mentors with a waiting list", self.mentors_with_waiting_list)
+        if self.nudges is not None:
+            for name, value in self.nudges.rows():
+                add(s, name, value)
 
         s = "Requests"
         for kind, counts in (
@@ -447,6 +450,15 @@ class MenteeNudges:
     check_ins_sent: int
     still_looking: int  # answered "yes, keep looking"
     stopped: int  # answered "no, I no longer need a mentor"
+
+    def rows(self) -> list[tuple[str, int]]:
+        """(figure, value) as the page, the spreadsheet and the summary name them."""
+        return [
+            ("Mentees reminded, and not asked for a mentor since", self.reminded_not_acted),
+            ("Mentees asked whether they still want a mentor", self.check_ins_sent),
+            ("Mentees who said yes, keep looking", self.still_looking),
+            ("Mentees who said they no longer need a mentor", self.stopped),
+        ]
 
 
 def mentee_nudges() -> MenteeNudges:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import MenteeProfile
+from reports.figures import scheme_figures
 from requests_app import tasks, workflow
 from requests_app.models import (
     ApplicationState,
@@ -444,4 +445,12 @@ def test_the_scheme_figures_say_where_the_reminded_and_asked_are(client, scheme_
         ["Asked whether they still want a mentor", "2"],
         ["Said yes, keep looking", "1"],
         ["Said they no longer need a mentor", "1"],
+    ]
+    # The same figures in the spreadsheet's figures sheet and the monthly summary.
+    now_rows = [row for row in scheme_figures().as_rows() if row[0] == "Now"]
+    assert now_rows[-4:] == [
+        ("Now", "Mentees reminded, and not asked for a mentor since", 1),
+        ("Now", "Mentees asked whether they still want a mentor", 2),
+        ("Now", "Mentees who said yes, keep looking", 1),
+        ("Now", "Mentees who said they no longer need a mentor", 1),
     ]
