@@ -454,3 +454,13 @@ def test_the_scheme_figures_say_where_the_reminded_and_asked_are(client, scheme_
         ("Now", "Mentees who said yes, keep looking", 1),
         ("Now", "Mentees who said they no longer need a mentor", 1),
     ]
+
+
+def test_the_dashboard_offers_to_close_the_search_until_the_mentee_has_a_mentor(client, waiting):
+    client.force_login(waiting)
+    link = f'href="{reverse("requests:still_looking")}"'
+
+    assert link in client.get(reverse("dashboard")).content.decode()
+
+    PartnershipFactory(request__mentee=waiting, state=PartnershipState.ACTIVE)
+    assert link not in client.get(reverse("dashboard")).content.decode()
