@@ -15,7 +15,12 @@ from django.conf import settings
 from requests_app.models import Meeting, MeetingState
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
-MIME = "text/calendar"
+
+
+def mime(method: str) -> str:
+    """The type of an emailed calendar file, naming its method as Outlook expects to
+    update or cancel the event in place (RFC 6047, 2.4)."""
+    return f"text/calendar; method={method}"
 
 
 def _utc(moment: datetime.datetime) -> str:

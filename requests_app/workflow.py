@@ -2673,7 +2673,11 @@ def _calendar_attachment(
     meeting: Meeting, role: str, *, method: str, now: datetime.datetime
 ) -> Attachment:
     """The calendar file emailed to one side (meeting.partnership loaded with both people)."""
-    return ("meeting.ics", meeting_calendar_file(meeting, role, now=now, method=method), ics.MIME)
+    return (
+        "meeting.ics",
+        meeting_calendar_file(meeting, role, now=now, method=method),
+        ics.mime(method),
+    )
 
 
 def _cancellation_files(
@@ -2684,7 +2688,7 @@ def _cancellation_files(
         (
             f"meeting-{timezone.localtime(meeting.starts_at):%Y-%m-%d-%H%M}.ics",
             meeting_calendar_file(meeting, role, now=now, method=ics.CANCEL),
-            ics.MIME,
+            ics.mime(ics.CANCEL),
         )
         for meeting in meetings
     ]

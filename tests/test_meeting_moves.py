@@ -41,8 +41,12 @@ def read(content) -> tuple[icalendar.Calendar, icalendar.Event]:
 
 def attached(message) -> tuple[icalendar.Calendar, icalendar.Event]:
     [(filename, content, mimetype)] = message.attachments
-    assert (filename, mimetype) == ("meeting.ics", "text/calendar")
-    return read(content)
+    calendar, event = read(content)
+    # The part's type names the file's method, as Outlook needs to update in place.
+    assert (filename, mimetype) == ("meeting.ics", f"text/calendar; method={calendar['METHOD']}")
+    sent = message.message().as_string()
+    assert f'Content-Type: text/calendar; method="{calendar["METHOD"]}"; charset="utf-8"' in sent
+    return calendar, event
 
 
 def test_planned_moved_and_cancelled_files_update_one_event_in_the_calendar(

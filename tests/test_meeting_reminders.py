@@ -49,9 +49,9 @@ def remind(committed, now) -> list:
 
 def event_of(message) -> tuple[icalendar.Calendar, icalendar.Event]:
     [(filename, content, mimetype)] = message.attachments
-    assert (filename, mimetype) == ("meeting.ics", "text/calendar")
     calendar = icalendar.Calendar.from_ical(content)
     [event] = calendar.walk("VEVENT")
+    assert (filename, mimetype) == ("meeting.ics", f"text/calendar; method={calendar['METHOD']}")
     return calendar, event
 
 

@@ -63,7 +63,7 @@ def test_the_mentee_plans_a_meeting_and_the_mentor_gets_a_calendar_invitation(
     )
     assert "Phone call, 45 minutes" in message.body
     [(filename, content, mimetype)] = message.attachments
-    assert (filename, mimetype) == ("meeting.ics", "text/calendar")
+    assert (filename, mimetype) == ("meeting.ics", "text/calendar; method=REQUEST")
     assert "DTSTART:20270111T183000Z\r\n" in content  # GMT in January
     assert "DTEND:20270111T191500Z\r\n" in content
     assert f"SUMMARY:Peer mentoring with {mentee.get_full_name()}\r\n" in content
