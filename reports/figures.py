@@ -375,7 +375,10 @@ def recent_scheme_figures(period: Period, *, fresh: bool = False) -> SchemeFigur
     key = recent_figures_key(period)
     if not fresh:
         found = cache.get(key)
-        if isinstance(found, SchemeFigures):
+        # Their age by the clock they were worked out with (the cache's own expiry
+        # runs on its server's clock).
+        kept_since = timezone.now() - datetime.timedelta(seconds=FIGURES_CACHE_SECONDS)
+        if isinstance(found, SchemeFigures) and found.now > kept_since:
             return found
     figures = scheme_figures(period)
     cache.set(key, figures, FIGURES_CACHE_SECONDS)
