@@ -237,6 +237,9 @@ class MentoringRequest(models.Model):
                 condition=Q(state="pending"),
                 name="request_pending_deadline",
             ),
+            # Serve the scheme figures: a period's requests sent, and answered or expired.
+            models.Index(fields=["created_at"], name="request_created"),
+            models.Index(fields=["answered_at"], name="request_answered"),
         ]
 
     def __str__(self) -> str:
@@ -338,6 +341,9 @@ class Partnership(models.Model):
                 condition=Q(state__in=["agreement_pending", "active"]),
                 name="partnership_open_window",
             ),
+            # Serve the scheme figures: a period's partnerships started and ended.
+            models.Index(fields=["started_at"], name="partnership_started"),
+            models.Index(fields=["ended_at"], name="partnership_ended"),
         ]
 
     def __str__(self) -> str:
@@ -447,6 +453,8 @@ class Meeting(models.Model):
                 condition=Q(state="planned", reminder_sent_at__isnull=True),
                 name="meeting_reminder_due",
             ),
+            # Serves the scheme figures: a period's sessions, held or cancelled.
+            models.Index(fields=["starts_at"], name="meeting_starts"),
         ]
 
     def __str__(self) -> str:
@@ -558,6 +566,9 @@ class Feedback(models.Model):
                 condition=Q(submitted_at__isnull=True, reminder_sent_at__isnull=True),
                 name="feedback_to_remind",
             ),
+            # Serve the scheme figures: a period's surveys asked for and returned.
+            models.Index(fields=["requested_at"], name="feedback_requested"),
+            models.Index(fields=["submitted_at"], name="feedback_submitted"),
         ]
 
     def __str__(self) -> str:
