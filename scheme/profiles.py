@@ -56,6 +56,14 @@ PROFILE_TEXT_SLUGS = (
     "kit-heads-of-school",
     "kit-poster",
     "kit-leaflet",
+    # The public pages about the scheme (scheme.texts.PUBLIC_PAGES, BECOMING_A_MENTOR,
+    # GET_HELP).
+    "peer-mentoring",
+    "who-can-have-a-mentor",
+    "confidentiality",
+    "questions",
+    "becoming-a-mentor",
+    "get-help",
 )
 
 
@@ -252,6 +260,207 @@ _PUBLIC_HEALTH_KIT = {
     ),
 }
 
+# The public pages about the scheme, in a public health network's words: peers across
+# organisations and the four nations, matched by the scheme team.
+_PUBLIC_HEALTH_PAGES = {
+    "peer-mentoring": ProfileText(
+        title="What peer mentoring is",
+        body=(
+            "Many people think of mentoring as a more senior colleague guiding a more "
+            "junior one. Peer mentoring is different. Your mentor is a peer from another "
+            "part of public health: they may bring different knowledge and expertise, "
+            "but neither of you is senior in the partnership, and you may both learn "
+            "from each other. The scheme helps people develop their careers, connects the "
+            "public health community across England, Scotland, Wales and Northern "
+            "Ireland, and builds a culture of sharing knowledge between organisations.\n\n"
+            "## What it is\n\n"
+            "- **Led by you.** You set up each meeting and say at the start what you would "
+            "like to focus on. Your mentor follows your agenda.\n"
+            "- **Between equals.** Even if your mentor works at a higher grade, there is "
+            "no hierarchy. Your mentor works more like a coach: they seek to understand "
+            "rather than to influence, and offer other ways of seeing things rather than "
+            "solutions.\n"
+            "- **Your own way forward.** Your mentor listens, asks open questions that help "
+            "you think, and shares their own experience where it helps, so that you decide "
+            "what suits your work and your context.\n"
+            "- **Agreed together.** You start with an informal conversation about what you "
+            "each hope for, and if you go ahead you both sign a mentoring agreement.\n"
+            "- **Confidential.** What you say stays between the two of you, with one "
+            "caveat that the [confidentiality page](/about/confidentiality/) explains.\n"
+            "- **Time-limited.** Meetings are usually about an hour, monthly: up to "
+            "{sessions} of them, within {months} months. After that the scheme's part "
+            "ends, so your mentor is free to support someone else and you can look for "
+            "other perspectives.\n\n"
+            "## What it is not\n\n"
+            "- It is not line management or appraisal. Your mentor does not assess you, "
+            "and nothing is reported to your manager or your employer.\n"
+            "- It is not counselling or therapy. If you need that, your mentor can help "
+            "you think about where to find it.\n"
+            "- It is not a senior telling you what to do. Even when you ask for a "
+            "solution, your mentor helps you find your own.\n"
+            "- It is not an emergency service. If you are worried about your safety or "
+            "someone else's, [get help now](/get-help-now/)."
+        ),
+    ),
+    "who-can-have-a-mentor": ProfileText(
+        title="Who can have a peer mentor",
+        body=(
+            "You can have a peer mentor if you work in public health in England, "
+            "Scotland, Wales or Northern Ireland, in any organisation and at any stage of "
+            "your career.\n\n"
+            "You might want a mentor for any number of reasons: to think about your "
+            "career, a new role or a new area of work, or to learn how things are done in "
+            "another organisation or another nation. Whatever your reason, you and your "
+            "mentor agree at the start what mentoring will offer and what it will not.\n\n"
+            "## What you can have\n\n"
+            "Up to {sessions} meetings with your mentor, within {months} months: usually "
+            "about an hour, monthly, at times and in a way that suit you both, in person, "
+            "by phone or online.\n\n"
+            "## How to start\n\n"
+            "Create an account, tell us about your work and apply to be matched, saying "
+            "what you would like from mentoring. The scheme team matches you with a mentor, "
+            "meeting as many of your wishes as they can. If you are not sure whether you "
+            "can take part, contact the scheme team."
+        ),
+    ),
+    "confidentiality": ProfileText(
+        title="Confidentiality",
+        body=(
+            "What you say to your peer mentor stays between the two of you. Your mentor "
+            "has no part in your line management or appraisal, and nothing you talk about "
+            "is passed to your manager, your employer or the scheme team. You talk about "
+            "confidentiality openly at your first meeting, as your mentoring agreement "
+            "describes.\n\n"
+            "## What the scheme team sees\n\n"
+            "Only what it needs to run the scheme: who is matched with whom, the mentoring "
+            "agreement you sign and the dates of your meetings. It never sees what you "
+            "talk about or the agenda of your meetings. A mentor's private notes are "
+            "encrypted, only the mentor can read them, and they are deleted when the "
+            "partnership ends.\n\n"
+            "## The one caveat\n\n"
+            "If something you say makes your mentor worried about your safety, or about "
+            "someone else's, you will talk about getting the right help, together where you "
+            "can. If your mentor needs to involve someone else, they will tell you first "
+            "whenever they can.\n\n"
+            "## Notes\n\n"
+            "Neither of you has to keep notes. If either of you does, keep them brief and "
+            "secure, leave out anything that could identify someone, follow data "
+            "protection law (UK GDPR), and destroy them when your mentoring ends.\n\n"
+            "If you are worried about your own safety or someone else's now, "
+            "[get help now](/get-help-now/)."
+        ),
+    ),
+    "questions": ProfileText(
+        title="Questions and answers",
+        body=(
+            "## Will my manager or employer know what we talk about?\n\n"
+            "No. Peer mentoring is separate from line management and appraisal, and "
+            "nothing you talk about is reported to anyone. The one caveat is explained on "
+            "the [confidentiality page](/about/confidentiality/).\n\n"
+            "## How do I find a mentor?\n\n"
+            "Apply to be matched, saying what you would like from mentoring. The scheme "
+            "team suggests a mentor, meeting as many of your wishes and theirs as they "
+            "can.\n\n"
+            "## What happens once a mentor is suggested?\n\n"
+            "You have an informal conversation about what you each hope for and whether "
+            "the match is likely to work, then each of you says within "
+            "{answer_working_days} working days whether you would like to go ahead. If "
+            "you both do, you both sign the mentoring agreement and the scheme team is "
+            "told. If either of you says not this time, nobody is told why, and the "
+            "scheme team suggests someone else.\n\n"
+            "## How many meetings can we have?\n\n"
+            "Up to {sessions}, within {months} months: usually about an hour, monthly. You "
+            "set up the meetings and say what you would like to focus on. After that, "
+            "anything you both choose to continue is your own arrangement, outside the "
+            "scheme.\n\n"
+            "## What if it is not working?\n\n"
+            "It happens, and it is nobody's fault. Talk about it together first to see "
+            "whether it can be put right. If not, either of you can end the partnership, "
+            "and the scheme team is told.\n\n"
+            "## What if I cannot make a meeting?\n\n"
+            "Tell the other person as early as you can, at least {notice_hours} hours "
+            "before if possible. Cancelling through the service lets the scheme team know "
+            "too.\n\n"
+            "## Will I be asked for feedback?\n\n"
+            "Yes. The scheme team asks you both for feedback half-way through and at the "
+            "end, to keep improving the scheme.\n\n"
+            "## Is peer mentoring counselling?\n\n"
+            "No. Your mentor is a peer, not a counsellor. If you need more help than "
+            "mentoring gives, see [where to get help now](/get-help-now/).\n\n"
+            "## What happens to my data?\n\n"
+            "We keep only what the scheme needs, and you can download it or delete your "
+            "account at any time. Accounts not used for {retention_months} months are "
+            "anonymised. The [privacy notice](/about/privacy/) has the details.\n\n"
+            "## I would like to be a mentor. What do I do?\n\n"
+            "Read about [becoming a peer mentor](/become-a-mentor/)."
+        ),
+    ),
+    "becoming-a-mentor": ProfileText(
+        title="Becoming a peer mentor",
+        body=(
+            "Peer mentors are people working in public health, in any organisation across "
+            "England, Scotland, Wales and Northern Ireland, who would like to support a "
+            "peer. You do not need to be senior: in this scheme no seniority is implied "
+            "by the role of mentor, even if you work at a higher grade than your mentee. "
+            "What you bring is your knowledge, your experience and your time.\n\n"
+            "## A different way of mentoring\n\n"
+            "Because you and your mentee are equals, you work more like a coach than a "
+            "traditional mentor. You seek to understand rather than to influence, offer "
+            "other perspectives rather than solutions, and ask open questions that help "
+            "your mentee decide on their own course of action. When asked for a solution, "
+            "you start by helping them find their own.\n\n"
+            "## What the scheme gives you\n\n"
+            "The scheme team gives you what you need to mentor well: the scheme's "
+            "guidance on peer mentoring, the first meeting checklist, the roles and "
+            "responsibilities and the mentoring agreement, and any training the scheme "
+            "offers. The scheme team is there for anything about a partnership that "
+            "worries you.\n\n"
+            "## What you agree to\n\n"
+            "Every mentor agrees to the scheme's "
+            "[ethical framework](/about/ethical-framework/). When the scheme team suggests "
+            "a mentee for you, you have an informal conversation about whether the match "
+            "is likely to work, then each of you says within {answer_working_days} "
+            "working days whether you would like to go ahead. If you both do, you both "
+            "sign the mentoring agreement. Your "
+            "mentee sets up the meetings: usually about an hour, monthly, up to "
+            "{sessions} times within {months} months. After that the scheme's part ends "
+            "and you are free to support someone else. You say how many mentees you can "
+            "take on at a time, and you can pause when life gets busy.\n\n"
+            "## Your bio\n\n"
+            "Your bio helps the scheme team match you with a mentee, and a mentee they "
+            "suggest to you reads it before your informal conversation. Write it in your "
+            "own words and include:\n\n"
+            "- your name, organisation and the UK nation you work in, and your pronouns if "
+            "you would like to share them\n"
+            "- your areas of expertise, and what you could help a peer think about\n"
+            "- why you would like to be a peer mentor\n"
+            "- when you are free: days, times of day, and anything that limits them\n"
+            "- how you could meet: in person and where, by phone, or which video "
+            "platforms you use\n"
+            "- any interests or hobbies you are happy to share\n"
+            "- a clear, recent photo of your face\n\n"
+            "Your contact details are shown only to a mentee the scheme team suggests to "
+            "you, so that the two of you can have your informal conversation."
+        ),
+    ),
+    "get-help": ProfileText(
+        title="Get help now",
+        body=(
+            "Peer mentoring is not an emergency service, and your mentor is not on call. "
+            "If you are worried about your own safety or someone else's, do not wait for "
+            "your next meeting: contact someone now, wherever in the UK you are.\n\n"
+            "## In an emergency\n\n"
+            "If someone's life is at risk, or they are badly hurt or seriously ill, call "
+            "999 or go to an emergency department (A&E) now.\n\n"
+            "## If something said in mentoring worries you\n\n"
+            "Your mentoring agreement says what happens when what is shared raises a worry "
+            "about someone's safety: you talk about getting the right help, together "
+            "where you can. Then contact the scheme team. You will not be in trouble for "
+            "raising a concern."
+        ),
+    ),
+}
+
 PUBLIC_HEALTH = Profile(
     key=SchemeProfile.PUBLIC_HEALTH,
     settings={
@@ -343,6 +552,7 @@ PUBLIC_HEALTH = Profile(
         ),
         "agreement": _PUBLIC_HEALTH_AGREEMENT,
         **_PUBLIC_HEALTH_KIT,
+        **_PUBLIC_HEALTH_PAGES,
     },
 )
 
