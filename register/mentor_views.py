@@ -275,6 +275,7 @@ def become_a_mentor(request: HttpRequest) -> HttpResponse:
             "submissions_open": scheme.bio_submissions_open(timezone.localdate()),
             "deadline": scheme.bio_submission_deadline,
             "inbox": scheme.inbox_email,
+            "training_required": scheme.training_required_to_publish,
         },
     )
 

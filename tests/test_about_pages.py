@@ -135,6 +135,9 @@ def test_the_help_page_starts_with_the_usual_services_and_the_scheme_inbox(clien
         assert f'href="tel:{phone.replace(" ", "")}">{phone}</a>' in content
     assert f'href="mailto:{INBOX}"' in content
     assert "999" in content
+    # Each website link says whose it is (to screen readers), never "Samaritans's".
+    assert "'s website" not in content
+    assert 'Website<span class="nhsuk-u-visually-hidden"> of Samaritans</span>' in content
 
 
 @pytest.fixture
@@ -270,6 +273,16 @@ def test_with_no_deadline_the_pages_say_there_is_no_closing_date(client):
 
     assert "There is no closing date at the moment." in about
     assert "what you would want to see if you were the one choosing" in about
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_the_page_asks_for_training_first_only_where_the_scheme_requires_it(client, required):
+    set_scheme(bio_submission_deadline=None, training_required_to_publish=required)
+
+    about = client.get("/become-a-mentor/").content.decode()
+
+    assert ("If you have finished the peer mentor training" in about) is required
+    assert ("publishes it once your training is recorded" in about) is required
 
 
 # --- Links ---------------------------------------------------------------------------

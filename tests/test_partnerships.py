@@ -169,7 +169,8 @@ def test_the_first_confirmation_asks_the_other_side_and_the_second_starts_the_pa
     assert record.mentor_name == pending.mentor.full_name
     assert record.mentee_name in record_email.body
     assert record.text_version in record_email.body
-    assert "5 January 2027" in record_email.body and "6 January 2027" in record_email.body
+    assert "5 January 2027" in record_email.body
+    assert "6 January 2027" in record_email.body
     # Names and dates only: what the pair wrote stays in the record.
     assert "Every 2 weeks" in record.arrangements
     assert "Every 2 weeks" not in record_email.body
