@@ -68,6 +68,12 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.remind_mentees_without_request",
         "schedule": crontab(hour=10, minute=20),
     },
+    # Work out this month's, quarter's and year's scheme figures for the figures page,
+    # so its first look at a standard period reads them ready (kept two minutes).
+    "refresh-scheme-figures": {
+        "task": "reports.tasks.refresh_scheme_figures",
+        "schedule": crontab(minute="*"),
+    },
     # Remove photos staged by bulk-upload dry runs that nobody confirmed within a day.
     "discard-stale-uploads": {
         "task": "register.tasks.discard_stale_uploads",
