@@ -1,7 +1,9 @@
 """The ethical framework every mentor confirms before using the mentor pages.
 
 The wording is a scheme text (slug "ethical-framework") that admins can edit;
-TITLE and BODY are our default, listed in scheme.texts.DEFAULT_TEXTS.
+TITLE and BODY are our default, listed in scheme.texts.DEFAULT_TEXTS, written for a
+SuppoRTT scheme. A profile may word it its own way (scheme.profiles: the public health
+network's), and applying a profile puts that wording in place.
 """
 
 SLUG = "ethical-framework"

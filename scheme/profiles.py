@@ -49,6 +49,8 @@ PROFILE_TEXT_SLUGS = (
     "how-it-works",
     "privacy",
     "agreement",
+    # The ethical framework every mentor confirms (scheme.framework).
+    "ethical-framework",
     # The kit for spreading the word (scheme.texts.KIT_BLURBS, KIT_POSTER, KIT_LEAFLET).
     "kit-website",
     "kit-newsletter",
@@ -174,6 +176,50 @@ _PUBLIC_HEALTH_AGREEMENT = ProfileText(
         "partnership, and the scheme team is told.\n"
         "- After our last meeting the scheme's part ends. Anything we choose to "
         "continue is our own arrangement."
+    ),
+)
+
+# The ethical framework in a public health network's words: peers across organisations
+# and the four nations, a coaching way of working, and the agreement's own caveat.
+_PUBLIC_HEALTH_FRAMEWORK = ProfileText(
+    title="Our ethical framework for peer mentors",
+    body=(
+        "Peer mentoring works because mentees can trust it. As a mentor in the "
+        "{scheme_name} scheme you agree to the points below.\n\n"
+        "- **You mentor as a peer.** Your mentee works in public health, perhaps in "
+        "another organisation or another of the four UK nations. You may bring different "
+        "knowledge and expertise, but no seniority comes with the role of mentor, even if "
+        "you work at a higher grade: you learn from each other.\n"
+        "- **You work more like a coach.** You seek to understand rather than to "
+        "influence, offer other ways of seeing things rather than solutions, and ask open "
+        "questions that help your mentee decide on their own course of action. You share "
+        "your experience where it helps them.\n"
+        "- **The agenda is your mentee's.** They set up each meeting and say what they "
+        "would like to focus on.\n"
+        "- **You use what the scheme gives you.** You read the scheme's guidance, the "
+        "roles and responsibilities and the mentoring agreement, take up any training the "
+        "scheme offers if it helps you, and bring questions about your mentoring to the "
+        "scheme team.\n"
+        "- **It is a professional commitment.** You treat every conversation with care, "
+        "honesty and reliability, keep to the times you agree, and tell your mentee as "
+        "early as you can if you cannot make a meeting.\n"
+        "- **What is said stays between you.** You do not report on your mentee to their "
+        "manager, their employer or the scheme team, and you talk about confidentiality "
+        "openly at your first meeting, as your mentoring agreement describes. Its one "
+        "caveat: if what is shared raises a worry about someone's safety, you talk about "
+        "getting the right help, together where you can. If you need to involve someone "
+        "else, you tell your mentee first whenever you can.\n"
+        "- **Notes are optional.** If you keep any, you keep them brief and secure, leave "
+        "out anything that could identify someone, follow data protection law (UK GDPR), "
+        "and destroy them when your mentoring ends.\n"
+        "- **You treat everyone with respect.** You value your mentee as they are, "
+        "whatever their background, organisation, role or grade.\n"
+        "- **You keep to clear boundaries.** Mentoring is separate from line management "
+        "and appraisal: you do not assess your mentee, and you say so if you have a "
+        "conflict of interest.\n"
+        "- **You raise concerns early.** If a partnership is not working, you talk about "
+        "it together first. If it cannot be put right, or you cannot continue, you tell "
+        "the scheme team."
     ),
 )
 
@@ -551,6 +597,7 @@ PUBLIC_HEALTH = Profile(
             ),
         ),
         "agreement": _PUBLIC_HEALTH_AGREEMENT,
+        "ethical-framework": _PUBLIC_HEALTH_FRAMEWORK,
         **_PUBLIC_HEALTH_KIT,
         **_PUBLIC_HEALTH_PAGES,
     },

@@ -7,7 +7,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from scheme import framework
 from scheme.models import SchemeProfile, SchemeSettings, SchemeText
 from scheme.profiles import PROFILE_TEXT_SLUGS, PUBLIC_HEALTH
 from scheme.services import apply_profile
@@ -166,12 +165,12 @@ def test_applying_a_profile_replaces_wording_the_team_edited_after_warning(
 ):
     """As for every text a profile words: the review page warns that the team's changes
     will be lost, and applying puts the profile's wording in their place. Texts no profile
-    words (the ethical framework) keep the team's wording."""
+    words (the accessibility statement) keep the team's wording."""
     SchemeText.objects.all().delete()
     ensure_default_texts()
     edits = {
         "confidentiality": "Our confidentiality rules",
-        framework.SLUG: "Our own framework",
+        "accessibility": "Our own accessibility statement",
     }
     for slug, title in edits.items():
         pk = SchemeText.objects.get(slug=slug).pk
@@ -185,7 +184,7 @@ def test_applying_a_profile_replaces_wording_the_team_edited_after_warning(
         reverse("admin:scheme_schemesettings_apply_profile"), {"profile": "public_health"}
     ).content.decode()
     assert "<li>Our confidentiality rules</li>" in review
-    assert "<li>Our own framework</li>" not in review
+    assert "<li>Our own accessibility statement</li>" not in review
     assert "will be lost" in review
 
     applied = admin_client_for_scheme.post(
@@ -197,6 +196,6 @@ def test_applying_a_profile_replaces_wording_the_team_edited_after_warning(
     confidentiality = main_of(client.get("/about/confidentiality/"))
     assert "Written by the team." not in confidentiality
     assert "Your mentor has no part in your line management or appraisal" in confidentiality
-    ethics = main_of(client.get("/about/ethical-framework/"))
-    assert "<h1>Our own framework</h1>" in ethics
-    assert "Written by the team." in ethics
+    accessibility = main_of(client.get("/about/accessibility/"))
+    assert "<h1>Our own accessibility statement</h1>" in accessibility
+    assert "Written by the team." in accessibility
