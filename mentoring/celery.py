@@ -73,6 +73,9 @@ app.conf.beat_schedule = {
     "refresh-scheme-figures": {
         "task": "reports.tasks.refresh_scheme_figures",
         "schedule": crontab(minute="*"),
+        # A run still queued when the next is due is dropped: after downtime the worker
+        # works the figures out once, not once for every minute it missed.
+        "options": {"expires": 55},
     },
     # Remove photos staged by bulk-upload dry runs that nobody confirmed within a day.
     "discard-stale-uploads": {

@@ -116,3 +116,4 @@ def test_the_figures_are_worked_out_every_minute():
     entry = celery_app.conf.beat_schedule["refresh-scheme-figures"]
     assert entry["task"] == "reports.tasks.refresh_scheme_figures"
     assert entry["schedule"] == crontab(minute="*")
+    assert entry["options"] == {"expires": 55}  # never a backlog after downtime
