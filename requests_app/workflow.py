@@ -1630,6 +1630,26 @@ def _cleaned_agenda(agenda: str) -> str:
     return agenda
 
 
+def _check_meeting_details(mode: str, duration_minutes: int) -> None:
+    """How and for how long: the same rules for planning and for moving a meeting."""
+    if mode not in MeetingMode.values:
+        raise WorkflowError("Choose how you will meet.")
+    if not 15 <= duration_minutes <= 240:
+        raise WorkflowError("A meeting lasts between 15 minutes and 4 hours.")
+
+
+def _check_meeting_time(
+    partnership: Partnership, starts_at: datetime.datetime, now: datetime.datetime
+) -> None:
+    """When: in the future, and within the partnership's window (planning and moving)."""
+    if starts_at <= now:
+        raise WorkflowError("Choose a date and time in the future.")
+    if timezone.localtime(starts_at).date() > partnership.window_ends_on:
+        raise WorkflowError(
+            f"Meetings can be planned up to {long_date(partnership.window_ends_on)}."
+        )
+
+
 def plan_meeting(
     *,
     partnership_id: int,
@@ -1651,10 +1671,7 @@ def plan_meeting(
     """
     now = now or timezone.now()
     scheme = SchemeSettings.load()
-    if mode not in MeetingMode.values:
-        raise WorkflowError("Choose how you will meet.")
-    if not 15 <= duration_minutes <= 240:
-        raise WorkflowError("A meeting lasts between 15 minutes and 4 hours.")
+    _check_meeting_details(mode, duration_minutes)
     agenda = _cleaned_agenda(agenda)
     with transaction.atomic():
         partnership = _lock_partnership(partnership_id, user)
@@ -1667,8 +1684,7 @@ def plan_meeting(
             raise WorkflowError("You can plan meetings once you have both confirmed the agreement.")
         if partnership.state != PartnershipState.ACTIVE:
             raise WorkflowError(_ENDED)
-        if starts_at <= now:
-            raise WorkflowError("Choose a date and time in the future.")
+        _check_meeting_time(partnership, starts_at, now)
         # The form sent twice (a double click, a reload): the meeting is planned already.
         # The partnership lock above makes the second submit wait for the first and see
         # its meeting; one_planned_meeting_per_partnership_start backs this up.
@@ -1680,10 +1696,6 @@ def plan_meeting(
                 return already
             raise WorkflowError(
                 "You already have a meeting planned at this time. Cancel it to change it."
-            )
-        if timezone.localtime(starts_at).date() > partnership.window_ends_on:
-            raise WorkflowError(
-                f"Meetings can be planned up to {long_date(partnership.window_ends_on)}."
             )
         used = sessions_used(partnership)
         if used >= partnership.sessions_allowed:
@@ -1879,10 +1891,7 @@ def move_meeting(
     """
     now = now or timezone.now()
     scheme = SchemeSettings.load()
-    if mode not in MeetingMode.values:
-        raise WorkflowError("Choose how you will meet.")
-    if not 15 <= duration_minutes <= 240:
-        raise WorkflowError("A meeting lasts between 15 minutes and 4 hours.")
+    _check_meeting_details(mode, duration_minutes)
     with transaction.atomic():
         partnership = _lock_partnership(_meeting_partnership_id(meeting_id, user), user)
         role = party_role(partnership, user)
@@ -1908,12 +1917,7 @@ def move_meeting(
                 "This meeting's time has passed, so it cannot be moved. Record whether it "
                 "took place, or say it did not happen and plan a new one."
             )
-        if starts_at <= now:
-            raise WorkflowError("Choose a date and time in the future.")
-        if timezone.localtime(starts_at).date() > partnership.window_ends_on:
-            raise WorkflowError(
-                f"Meetings can be planned up to {long_date(partnership.window_ends_on)}."
-            )
+        _check_meeting_time(partnership, starts_at, now)
         clash = partnership.meetings.filter(state=MeetingState.PLANNED, starts_at=starts_at)
         if clash.exclude(pk=meeting_id).exists():
             raise WorkflowError("You already have another meeting planned at this time.")
