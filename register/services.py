@@ -397,11 +397,15 @@ def _lock_bio(mentor_id: int) -> None:
     MentorProfile.objects.select_for_update().filter(pk=mentor_id).values_list("pk").first()
 
 
-def record_training(
-    *, record: TrainingRecord, by, now: datetime.datetime | None = None
-) -> TrainingRecord:
-    """Keep a mentor's completed training (new, or corrected); history says when and who."""
-    now = now or timezone.now()
+def _keep(
+    record: TrainingRecord | SupervisionArrangement,
+    *,
+    kind: BioEventKind,
+    day: datetime.date,
+    by,
+    now: datetime.datetime,
+) -> None:
+    """Save a training or supervision record (new, or corrected), with the bio's history."""
     with transaction.atomic():
         _lock_bio(record.mentor_id)
         record.recorded_by = by if by is not None and by.is_authenticated else None
@@ -409,29 +413,49 @@ def record_training(
         record.save()
         _record(
             ids=[record.mentor_id],
-            kind=BioEventKind.TRAINING,
+            kind=kind,
             from_values={},
-            to_value=record.completed_on.isoformat(),
+            to_value=day.isoformat(),
             by=by,
             now=now,
         )
+
+
+def _remove(
+    record: TrainingRecord | SupervisionArrangement,
+    *,
+    kind: BioEventKind,
+    day: datetime.date,
+    by,
+    now: datetime.datetime,
+) -> None:
+    """Delete a training or supervision record entered by mistake, with the bio's history."""
+    with transaction.atomic():
+        _lock_bio(record.mentor_id)
+        type(record).objects.filter(pk=record.pk).delete()
+        _record(
+            ids=[record.mentor_id],
+            kind=kind,
+            from_values={record.mentor_id: day.isoformat()},
+            to_value="",
+            by=by,
+            now=now,
+        )
+
+
+def record_training(
+    *, record: TrainingRecord, by, now: datetime.datetime | None = None
+) -> TrainingRecord:
+    """Keep a mentor's completed training (new, or corrected); history says when and who."""
+    now = now or timezone.now()
+    _keep(record, kind=BioEventKind.TRAINING, day=record.completed_on, by=by, now=now)
     return record
 
 
 def remove_training(*, record: TrainingRecord, by, now: datetime.datetime | None = None) -> None:
     """Delete a training record entered by mistake. A published bio stays published."""
     now = now or timezone.now()
-    with transaction.atomic():
-        _lock_bio(record.mentor_id)
-        TrainingRecord.objects.filter(pk=record.pk).delete()
-        _record(
-            ids=[record.mentor_id],
-            kind=BioEventKind.TRAINING_REMOVED,
-            from_values={record.mentor_id: record.completed_on.isoformat()},
-            to_value="",
-            by=by,
-            now=now,
-        )
+    _remove(record, kind=BioEventKind.TRAINING_REMOVED, day=record.completed_on, by=by, now=now)
 
 
 def record_supervision(
@@ -439,19 +463,7 @@ def record_supervision(
 ) -> SupervisionArrangement:
     """Keep a mentor's supervision arrangement (new, or corrected)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        _lock_bio(arrangement.mentor_id)
-        arrangement.recorded_by = by if by is not None and by.is_authenticated else None
-        arrangement.recorded_at = now
-        arrangement.save()
-        _record(
-            ids=[arrangement.mentor_id],
-            kind=BioEventKind.SUPERVISION,
-            from_values={},
-            to_value=arrangement.starts_on.isoformat(),
-            by=by,
-            now=now,
-        )
+    _keep(arrangement, kind=BioEventKind.SUPERVISION, day=arrangement.starts_on, by=by, now=now)
     return arrangement
 
 
@@ -460,14 +472,10 @@ def remove_supervision(
 ) -> None:
     """Delete a supervision arrangement entered by mistake (one that ended gets an end date)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        _lock_bio(arrangement.mentor_id)
-        SupervisionArrangement.objects.filter(pk=arrangement.pk).delete()
-        _record(
-            ids=[arrangement.mentor_id],
-            kind=BioEventKind.SUPERVISION_REMOVED,
-            from_values={arrangement.mentor_id: arrangement.starts_on.isoformat()},
-            to_value="",
-            by=by,
-            now=now,
-        )
+    _remove(
+        arrangement,
+        kind=BioEventKind.SUPERVISION_REMOVED,
+        day=arrangement.starts_on,
+        by=by,
+        now=now,
+    )
