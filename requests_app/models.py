@@ -447,13 +447,8 @@ class Meeting(models.Model):
             ),
         ]
         indexes = [
-            # Serves MeetingQuerySet.reminder_due(): planned meetings not yet reminded.
-            models.Index(
-                fields=["starts_at"],
-                condition=Q(state="planned", reminder_sent_at__isnull=True),
-                name="meeting_reminder_due",
-            ),
-            # Serves the scheme figures: a period's sessions, held or cancelled.
+            # Serves the scheme figures (a period's sessions, held or cancelled) and
+            # MeetingQuerySet.reminder_due() (the meetings starting in the next day).
             models.Index(fields=["starts_at"], name="meeting_starts"),
         ]
 
